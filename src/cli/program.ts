@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { packageVersion } from '../util/version.js';
+import { commands } from './commands.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mcpward')
+    .description('Find, detect and stop version enumeration of MCP servers (SAFE-T1604).')
+    .version(packageVersion, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  clean: nothing at or above --fail-on
+  1  findings or alerts at or above --fail-on
+  2  usage error, bad input or runtime error
+
+Environment:
+  NO_COLOR  disable colour (also off when output is not a terminal)`,
+    );
+  for (const register of commands) register(program);
+  return program;
+}
