@@ -15,6 +15,8 @@ export interface HttpOptions {
   headers: [string, string][];
   /** Accept self-signed TLS certificates. */
   insecure?: boolean;
+  /** Called with every request before it is sent (tracing, benchmarks). */
+  onRequest?: (req: ProbeRequest) => void;
 }
 
 export interface ProbeRequest {
@@ -121,6 +123,7 @@ export class HttpClient {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     this.sent++;
+    this.opts.onRequest?.(req);
     try {
       const res = await request(req.url, {
         method: req.method as 'GET',
@@ -191,6 +194,7 @@ export class HttpClient {
     await this.limiter.take();
     const timer = setTimeout(() => controller.abort(), deadlineMs);
     this.sent++;
+    this.opts.onRequest?.(req);
     const close = async () => {
       clearTimeout(timer);
       controller.abort();

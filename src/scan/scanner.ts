@@ -2,7 +2,7 @@ import { defaultKnowledgeBase, type KnowledgeBase } from '../disclosure/load.js'
 import type { TargetResult } from '../report/model.js';
 import { packageVersion } from '../util/version.js';
 import { analyze } from './analyze/index.js';
-import { HttpClient } from './http.js';
+import { HttpClient, type ProbeRequest } from './http.js';
 import { probeTarget } from './probe-target.js';
 import type { ScanTarget } from './targets.js';
 
@@ -27,6 +27,8 @@ export interface ScanOptions {
   kb: KnowledgeBase;
   /** Adds advisories or anything else to a result before it is reported. */
   enrich?: (result: TargetResult) => TargetResult;
+  /** Sees every request before it is sent (tracing, benchmarks). */
+  onRequest?: (req: ProbeRequest) => void;
 }
 
 export const DEFAULT_USER_AGENT = `mcpward/${packageVersion} (+https://github.com/mcpward/mcpward)`;
@@ -88,6 +90,7 @@ export async function* scanTargets(
     headers: opts.headers,
     insecure: opts.insecure,
     ...(opts.rate ? { rate: opts.rate } : {}),
+    ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
   });
   const iterator =
     Symbol.asyncIterator in targets
