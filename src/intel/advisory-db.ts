@@ -107,7 +107,11 @@ export interface LoadAdvisoryOptions {
 
 /** Opens the advisory database: bundled records in memory, imported ones looked up in SQLite. */
 export function loadAdvisoryDb(opts: LoadAdvisoryOptions = {}): AdvisoryDb {
-  const bundled = memoryAdvisoryDb(opts.bundled === false ? [] : bundledAdvisories(), [bundledAdvisoryDir]);
+  const withBundled = opts.bundled !== false;
+  const bundled = memoryAdvisoryDb(
+    withBundled ? bundledAdvisories() : [],
+    withBundled ? [bundledAdvisoryDir] : [],
+  );
   const store =
     opts.imported === false ? undefined : AdvisoryStore.openIfExists(opts.dataDir ?? defaultDataDir());
   if (!store) return bundled;
