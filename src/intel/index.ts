@@ -1,5 +1,7 @@
 export * from './advisory-db.js';
 export * from './data-dir.js';
+export * from './fleet.js';
+export * from './fleet-report.js';
 export * from './forks.js';
 export * from './import.js';
 export * from './match.js';
