@@ -240,6 +240,13 @@ export function register(program: Command): void {
         const meta: { source: string; label?: string } = { source: 'import' };
         if (opts.label) meta.label = opts.label;
         const { runId: id, count } = await recordRun(store, readResultsJsonl(files), meta);
+        if (count === 0) {
+          store.deleteRun(id);
+          throw new UserError(
+            'no results in the input (expected one TargetResult JSON object per line)',
+            files.join(' '),
+          );
+        }
         const run = store.run({ id });
         process.stdout.write(
           `recorded run ${id}: ${count} results from ${files.length} file${files.length > 1 ? 's' : ''}, ` +

@@ -54,6 +54,10 @@ function stat(key: string, label: string, value: number): string {
   return `<div class="card"><b data-stat="${esc(key)}">${value}</b>${esc(label)}</div>`;
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function sev(s: Severity): string {
   return `<span class="sev sev-${esc(s)}">${esc(s)}</span>`;
 }
@@ -82,7 +86,7 @@ function spreadChart(s: VersionSpread, index: number): string {
   const height = shown.length * (barH + gap) + gap;
   const bars = shown
     .map((v, i) => {
-      const w = Math.max(2, Math.round(((width - labelW - 60) * v.count) / maxCount));
+      const w = Math.max(2, Math.round(((width - labelW - 110) * v.count) / maxCount));
       const y = gap + i * (barH + gap);
       const globalIdx = s.versions.length - shown.length + i;
       const fill =
@@ -99,7 +103,7 @@ function spreadChart(s: VersionSpread, index: number): string {
   const hidden = s.versions.length - shown.length;
   const note = hidden > 0 ? `<p class="note">${hidden} older versions not drawn.</p>` : '';
   return (
-    `<h3>${esc(s.product)} <span class="note">${s.total} targets, ${s.versions.length} versions</span></h3>` +
+    `<h3>${esc(s.product)} <span class="note">${plural(s.total, 'target')}, ${plural(s.versions.length, 'version')}</span></h3>` +
     `<svg class="chart" id="spread-${index}" data-product="${esc(s.product)}" role="img" aria-label="${esc(`version spread of ${s.product}`)}" ` +
     `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${bars}</svg>${note}`
   );

@@ -295,6 +295,12 @@ describe('mcpward fleet (CLI)', () => {
     const list = await runCli(['fleet', 'list', '--db', join(tmp, 'bad.db'), '--format', 'json']);
     assert.deepEqual(JSON.parse(list.stdout), [], 'the failed import left no run');
 
+    const empty = join(tmp, 'empty.jsonl');
+    writeFileSync(empty, '\n\n');
+    const r1 = await runCli(['fleet', 'import', empty, '--db', join(tmp, 'bad.db')]);
+    assert.equal(r1.code, 2);
+    assert.match(r1.stderr, /empty\.jsonl: no results in the input/);
+
     const notJson = join(tmp, 'notjson.jsonl');
     writeFileSync(notJson, `${HOSTILE}\n`);
     const r2 = await runCli(['fleet', 'import', notJson, '--db', join(tmp, 'bad.db')]);
