@@ -206,6 +206,23 @@ describe('mcpward advisories import: bad input', () => {
     assert.match(res.stderr, /big\.zip:BIG\.json: entry is 17\.0 MiB uncompressed, over the 16\.0 MiB limit/);
   });
 
+  it('an entry whose header understates its size is stopped while inflating', async () => {
+    const p = join(tmp, 'liar.zip');
+    await writeZip(p, [{ name: 'LIAR.json', data: JSON.stringify(record('TEST-2099-0012', 'z-mcp', '1.0.0')).padEnd(50_000, ' ') }]);
+    const bytes = readFileSync(p);
+    // Claim 100 bytes uncompressed in both the local header (offset 22) and the central directory (offset 24).
+    for (let i = 0; i + 4 <= bytes.length; i++) {
+      const sig = bytes.readUInt32LE(i);
+      if (sig === 0x04034b50) bytes.writeUInt32LE(100, i + 22);
+      if (sig === 0x02014b50) bytes.writeUInt32LE(100, i + 24);
+    }
+    writeFileSync(p, bytes);
+    const res = await runCli(['advisories', 'import', p], { env });
+    assert.equal(res.code, 2);
+    oneLine(res.stderr);
+    assert.match(res.stderr, /liar\.zip:LIAR\.json: not a readable zip archive \(too many bytes in the stream/);
+  });
+
   it('an invalid record names the entry and the key; --skip-invalid goes on', async () => {
     const p = join(tmp, 'invalid.zip');
     const bad = record('TEST-2099-0010', 'y-mcp', '1.0.0');
