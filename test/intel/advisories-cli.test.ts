@@ -208,7 +208,12 @@ describe('mcpward advisories import: bad input', () => {
 
   it('an entry whose header understates its size is stopped while inflating', async () => {
     const p = join(tmp, 'liar.zip');
-    await writeZip(p, [{ name: 'LIAR.json', data: JSON.stringify(record('TEST-2099-0012', 'z-mcp', '1.0.0')).padEnd(50_000, ' ') }]);
+    await writeZip(p, [
+      {
+        name: 'LIAR.json',
+        data: JSON.stringify(record('TEST-2099-0012', 'z-mcp', '1.0.0')).padEnd(50_000, ' '),
+      },
+    ]);
     const bytes = readFileSync(p);
     // Claim 100 bytes uncompressed in both the local header (offset 22) and the central directory (offset 24).
     for (let i = 0; i + 4 <= bytes.length; i++) {
@@ -220,7 +225,10 @@ describe('mcpward advisories import: bad input', () => {
     const res = await runCli(['advisories', 'import', p], { env });
     assert.equal(res.code, 2);
     oneLine(res.stderr);
-    assert.match(res.stderr, /liar\.zip:LIAR\.json: not a readable zip archive \(too many bytes in the stream/);
+    assert.match(
+      res.stderr,
+      /liar\.zip:LIAR\.json: not a readable zip archive \(too many bytes in the stream/,
+    );
   });
 
   it('an invalid record names the entry and the key; --skip-invalid goes on', async () => {
