@@ -6,8 +6,8 @@ import type { OsvAffected, OsvRecord } from '../intel/osv-schema.js';
 import { recordSeverity } from '../intel/severity.js';
 import { canonicalEcosystem, normalizePackageName } from '../intel/versions.js';
 import type { Severity } from '../report/model.js';
+import { plainTable } from '../report/table.js';
 import { choice, openOutput, write } from './common.js';
-import { renderTable } from './text-table.js';
 
 const FORMATS = ['table', 'json', 'jsonl'] as const;
 type Format = (typeof FORMATS)[number];
@@ -160,7 +160,7 @@ export function register(program: Command): void {
           else if (format === 'jsonl') {
             for (const r of rows) await write(out.stream, `${JSON.stringify(r)}\n`);
           } else {
-            const table = renderTable(
+            const table = plainTable(
               ['ID', 'SEVERITY', 'ECOSYSTEM', 'PACKAGE', 'AFFECTED', 'ALIASES', 'SUMMARY'],
               rows.map((r) => [
                 r.id,

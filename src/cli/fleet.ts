@@ -1,11 +1,11 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { diffRuns, findOutliers } from '../intel/fleet.js';
 import { renderFleetReport } from '../intel/fleet-report.js';
+import { plainTable } from '../report/table.js';
 import { FleetStore, type RunInfo, recordRun } from '../store/fleet-store.js';
 import { readResultsJsonl } from '../store/jsonl-results.js';
 import { UserError } from '../util/errors.js';
 import { choice, openOutput, write } from './common.js';
-import { renderTable } from './text-table.js';
 
 const FORMATS = ['table', 'json', 'jsonl'] as const;
 type Format = (typeof FORMATS)[number];
@@ -66,7 +66,7 @@ export function register(program: Command): void {
           runs,
           opts.format,
           (rows) =>
-            renderTable(
+            plainTable(
               ['RUN', 'STARTED', 'FINISHED', 'LABEL', 'SHARD', 'SOURCE', 'TARGETS', 'OK', 'FINDINGS'],
               rows.map((r) => [
                 String(r.id),
@@ -146,7 +146,7 @@ export function register(program: Command): void {
             opts.format,
             (r) =>
               `${runLabel(before)} -> ${runLabel(after)}\n` +
-              renderTable(
+              plainTable(
                 ['CHANGE', 'TARGET', 'DETAIL'],
                 r.map((x) => [x.change, x.target, x.detail]),
                 100,
@@ -180,7 +180,7 @@ export function register(program: Command): void {
           opts.format,
           (rows) =>
             `${runLabel(run)}\n` +
-            renderTable(
+            plainTable(
               ['TARGET', 'PRODUCT', 'VERSION', 'WHY'],
               rows.map((o) => [
                 o.target,

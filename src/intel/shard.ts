@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from 'commander';
+import { UserError } from '../util/errors.js';
 
 /** A slice of the target list: shard `index` (1-based) of `count`. */
 export interface Shard {
@@ -7,13 +7,13 @@ export interface Shard {
   count: number;
 }
 
-/** `2/4` → { index: 2, count: 4 }; commander-style errors for bad input. */
+/** `2/4` → { index: 2, count: 4 }. */
 export function parseShard(value: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
   if (!m || count < 1 || count > 1_000_000 || index < 1 || index > count) {
-    throw new InvalidArgumentError(`expected i/n with 1 <= i <= n (e.g. 1/4), got "${value}"`);
+    throw new UserError(`expected i/n with 1 <= i <= n (e.g. 1/4), got "${value}"`, '--shard');
   }
   return { index, count };
 }
