@@ -1,5 +1,6 @@
 export * from './advisory-db.js';
 export * from './data-dir.js';
+export * from './enrich.js';
 export * from './fleet.js';
 export * from './fleet-report.js';
 export * from './forks.js';

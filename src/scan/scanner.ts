@@ -1,4 +1,5 @@
 import { defaultKnowledgeBase, type KnowledgeBase } from '../disclosure/load.js';
+import { advisoryEnricher } from '../intel/enrich.js';
 import type { TargetResult } from '../report/model.js';
 import { packageVersion } from '../util/version.js';
 import { analyze } from './analyze/index.js';
@@ -25,7 +26,9 @@ export interface ScanOptions {
   /** More paths to GET, in addition to the catalogue's version endpoints. */
   extraPaths: string[];
   kb: KnowledgeBase;
-  /** Adds advisories or anything else to a result before it is reported. */
+  /** Match disclosed versions to known advisories and vulnerable forks (default on). */
+  advisories: boolean;
+  /** Replaces the default advisory matching (or adds anything else to a result). */
   enrich?: (result: TargetResult) => TargetResult;
   /** Sees every request before it is sent (tracing, benchmarks). */
   onRequest?: (req: ProbeRequest) => void;
@@ -45,6 +48,7 @@ export function defaultScanOptions(): ScanOptions {
     insecure: false,
     extraPaths: [],
     kb: defaultKnowledgeBase(),
+    advisories: true,
   };
 }
 
@@ -83,6 +87,7 @@ export async function* scanTargets(
   options: Partial<ScanOptions> = {},
 ): AsyncGenerator<TargetResult> {
   const opts: ScanOptions = { ...defaultScanOptions(), ...options };
+  if (!opts.enrich && opts.advisories) opts.enrich = advisoryEnricher();
   const http = new HttpClient({
     timeoutMs: opts.timeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
