@@ -1,12 +1,12 @@
 /**
  * stateless-2026: the official TypeScript SDK v2 (`@modelcontextprotocol/server` 2.x) serving the
  * 2026-07-28 revision only: `createMcpHandler(factory, { legacy: 'reject' })` mounted on node:http with
- * `toNodeHandler`, behind the SDK's node Host-header check. No `initialize`, no sessions: `server/discover`
+ * `toNodeHandler`, behind the SDK's node Host and Origin checks (as its serving docs advise). No `initialize`, no sessions: `server/discover`
  * names the server, every result carries `_meta["io.modelcontextprotocol/serverInfo"]`, and 2025-era
  * requests are refused with an error listing the supported revisions.
  */
 import { createServer } from 'node:http';
-import { hostHeaderValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { allowedHostnames, baseUrl, closeServer, listen } from '../http.js';
@@ -69,8 +69,9 @@ export const stateless2026: LabServerDef = {
     const handler = createMcpHandler(weatherServer, { legacy: 'reject' });
     const serve = toNodeHandler(handler);
     const checkHost = hostHeaderValidation(allowedHostnames(host));
+    const checkOrigin = originValidation(allowedHostnames(host));
     const http = createServer((req, res) => {
-      if (!checkHost(req, res)) return;
+      if (!checkHost(req, res) || !checkOrigin(req, res)) return;
       if (new URL(req.url ?? '/', 'http://lab').pathname !== '/mcp') {
         res.writeHead(404).end();
         return;
