@@ -9,10 +9,10 @@ interface LabJson {
 }
 
 /** Starts `mcpward lab ...args --json`, resolves once it has printed its servers. */
-function startLabCli(args: string[]) {
+function startLabCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [cliPath, 'lab', ...args, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -68,6 +68,20 @@ describe('mcpward lab', () => {
     const res = await fetch(`${servers[0]!.url}/version`);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /^<!doctype html>/);
+    lab.child.kill('SIGTERM');
+    assert.equal(await lab.exited, 0, lab.stderr());
+  });
+
+  it('keeps sdk-streamable in development mode (stack traces) even under NODE_ENV=production', async () => {
+    const lab = startLabCli(['--only', 'sdk-streamable'], { NODE_ENV: 'production' });
+    const { servers } = await lab.ready;
+    const res = await fetch(servers[0]!.mcpUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":',
+    });
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /<pre>SyntaxError: [^<]*<br> &nbsp; &nbsp;at /);
     lab.child.kill('SIGTERM');
     assert.equal(await lab.exited, 0, lab.stderr());
   });

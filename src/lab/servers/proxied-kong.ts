@@ -5,6 +5,7 @@
  * proxied answers, and Kong's own `Server: kong/3.4.2` answers for every other path. (Kong before
  * 3.8 overwrote Via with its server token and added no Server header to proxied answers.)
  */
+import { isLoopbackHost } from '../http.js';
 import { startPlainSdkServer } from '../plain-sdk.js';
 import { type ProxyFlavour, startReverseProxy } from '../proxy.js';
 import type { LabServerDef } from '../types.js';
@@ -63,7 +64,12 @@ export const proxiedKong: LabServerDef = {
     { product: '@modelcontextprotocol/sdk' },
   ],
   async start({ host, port }) {
-    const upstream = await startPlainSdkServer({ name: NAME, version: VERSION }, { host, port: 0 });
+    // The upstream stays on loopback even when the proxy is bound elsewhere, as behind a real proxy.
+    const upstreamHost = isLoopbackHost(host) ? host : '127.0.0.1';
+    const upstream = await startPlainSdkServer(
+      { name: NAME, version: VERSION },
+      { host: upstreamHost, port: 0 },
+    );
     try {
       const proxy = await startReverseProxy({ host, port, upstream: upstream.url, flavour: kongFlavour });
       return {
