@@ -6,10 +6,6 @@ import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({
-    outputError: (str, write) => write(`mcpward: ${str.replace(/^error: /, '').trimEnd()}\n`),
-  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
