@@ -13,19 +13,13 @@ const kb = defaultKnowledgeBase();
 const keyOf = (f: ExpectedFinding) => (f.id === 'endpoint-version' ? `${f.id} ${f.path}` : f.id);
 const lower = (s: string | undefined) => s?.toLowerCase();
 
-/** The observed finding backs the declared product/version: from the knowledge base's claims, or verbatim. */
+/** The knowledge base's reading of the answer names the declared product and version. */
 function backs(observed: ObservedFinding, declared: ExpectedFinding): boolean {
-  const byClaim = observed.claims.some(
+  return observed.claims.some(
     (c) =>
       (declared.product === undefined || lower(c.product) === lower(declared.product)) &&
       (declared.version === undefined || c.version === declared.version),
   );
-  const verbatim = observed.evidence.some(
-    (e) =>
-      (declared.product === undefined || e.toLowerCase().includes(declared.product.toLowerCase())) &&
-      (declared.version === undefined || e.includes(declared.version)),
-  );
-  return byClaim || verbatim;
 }
 
 function explain(survey: Survey): string {

@@ -32,7 +32,8 @@ export const sdkStreamable: LabServerDef = {
   mcpPath: '/mcp',
   discloses: [
     { id: 'mcp-serverinfo', product: NAME, version: VERSION },
-    { id: 'mcp-instructions-version', product: NAME, version: VERSION },
+    // The instructions text says "Acme Files 2.3.1": the version, not the serverInfo name.
+    { id: 'mcp-instructions-version', version: VERSION },
     { id: 'header-x-powered-by', product: 'Express' },
     // express.json() rejects the body before the transport sees it; Express prints the stack.
     { id: 'error-express-page', path: '/mcp' },
