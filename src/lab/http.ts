@@ -94,19 +94,3 @@ export function send(
   res.writeHead(status, { ...headers, 'content-length': String(buf.length) });
   res.end(buf);
 }
-
-/** Tracks SSE (or other long-lived) responses so close() can end them cleanly before dropping sockets. */
-export class OpenStreams {
-  private readonly open = new Set<ServerResponse>();
-  add(res: ServerResponse): void {
-    this.open.add(res);
-    res.once('close', () => this.open.delete(res));
-  }
-  endAll(): void {
-    for (const res of this.open) res.end();
-    this.open.clear();
-  }
-  get size(): number {
-    return this.open.size;
-  }
-}
