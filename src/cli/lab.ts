@@ -54,9 +54,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 export function register(program: Command): void {
   program
     .command('lab')
-    .description(
-      'run the lab: real MCP servers on loopback that leak versions on purpose (and two that do not)',
-    )
+    .description('Run real MCP servers on loopback that leak versions on purpose (and two that do not).')
     .option(
       '--base-port <n>',
       'listen on consecutive ports from n (default: ephemeral ports)',
