@@ -148,6 +148,8 @@ export const pythonSdkLike: LabServerDef = {
     { id: 'fingerprint-py-sdk-sse' },
     { id: 'fingerprint-py-sdk-host-check' },
     { id: 'fingerprint-starlette' },
+    // mcp 1.22.0 is affected by GHSA-9h52-p55h-vw2f (fixed in 1.23.0).
+    { id: 'GHSA-9h52-p55h-vw2f', product: 'mcp', version: PY_MCP_VERSION },
   ],
   products: [
     { product: PY_SERVER_NAME, version: PY_MCP_VERSION },

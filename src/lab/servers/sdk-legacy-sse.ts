@@ -23,6 +23,8 @@ export const sdkLegacySse: LabServerDef = {
     { id: 'mcp-serverinfo', product: NAME, version: VERSION, path: '/sse' },
     { id: 'fingerprint-ts-sdk-sse' },
     { id: 'fingerprint-node-http' },
+    // The name and the -fork suffix match the vulnerable-fork heuristics (data/forks.yaml).
+    { id: 'vulnerable-fork', product: NAME, version: VERSION },
   ],
   products: [
     { product: NAME, version: VERSION },

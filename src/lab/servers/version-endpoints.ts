@@ -64,6 +64,8 @@ export const versionEndpoints: LabServerDef = {
     { id: 'error-versioned-path', path: '/mcp', product: 'mcp-server', version: VERSION },
     { id: 'fingerprint-ts-sdk-streamable' },
     { id: 'fingerprint-node-http' },
+    // mcp-sqlite-server reads as a copy of the archived SQLite reference server (data/forks.yaml).
+    { id: 'vulnerable-fork', product: 'mcp-sqlite-server', version: '1.2.3' },
   ],
   products: [
     { product: NAME, version: VERSION },
