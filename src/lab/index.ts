@@ -1,10 +1,12 @@
 import { UserError } from '../util/errors.js';
 import { isLoopbackHost } from './http.js';
 import { hardened } from './servers/hardened.js';
+import { inspectorUi } from './servers/inspector-ui.js';
 import { proxiedEnvoy } from './servers/proxied-envoy.js';
 import { proxiedKong } from './servers/proxied-kong.js';
 import { pythonSdkLike } from './servers/python-sdk-like.js';
 import { sdkLegacySse } from './servers/sdk-legacy-sse.js';
+import { sdkPinnedOld } from './servers/sdk-pinned-old.js';
 import { sdkStreamable } from './servers/sdk-streamable.js';
 import { spa } from './servers/spa.js';
 import { stateless2026 } from './servers/stateless-2026.js';
@@ -23,6 +25,8 @@ export const labServers: readonly LabServerDef[] = [
   proxiedEnvoy,
   proxiedKong,
   pythonSdkLike,
+  sdkPinnedOld,
+  inspectorUi,
   hardened,
   spa,
 ];
@@ -96,6 +100,9 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
         '--only',
       );
     defs = defs.filter((d) => opts.only!.includes(d.name));
+  } else {
+    // Servers that need development dependencies start only when named.
+    defs = defs.filter((d) => d.available?.() ?? true);
   }
   const servers: RunningLabServer[] = [];
   const close = async () => {

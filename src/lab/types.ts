@@ -9,6 +9,8 @@ export interface ExpectedFinding {
   id: string;
   product?: string;
   version?: string;
+  /** When only a range of releases can be inferred (e.g. from a protocol revision list). */
+  versionRange?: { first: string; last: string; ecosystem: string };
   /** The request path whose answer carries the disclosure, when it matters (e.g. `/version`). */
   path?: string;
   /** How a client gets to see it, when that takes more than one plain request (for human readers). */
@@ -19,6 +21,7 @@ export interface ExpectedFinding {
 export interface ExpectedProduct {
   product: string;
   version?: string;
+  versionRange?: { first: string; last: string; ecosystem: string };
 }
 
 export interface LabServerDef {
@@ -33,6 +36,8 @@ export interface LabServerDef {
   /** Products scan must identify. */
   products: ExpectedProduct[];
   start(opts: { host: string; port: number }): Promise<RunningLabServer>;
+  /** False when the server needs something only a development checkout has (default: available). */
+  available?: () => boolean;
 }
 
 export interface RunningLabServer {

@@ -27,6 +27,8 @@ export interface ProbeRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Overrides the scan's body cap (script bundles are larger than API answers). */
+  maxBodyBytes?: number;
 }
 
 export interface OpenStream {
@@ -156,15 +158,16 @@ export class HttpClient {
           res.body.destroy();
         }
       } else {
+        const cap = req.maxBodyBytes ?? this.opts.maxBodyBytes;
         const chunks: Buffer[] = [];
         let size = 0;
         try {
           for await (const chunk of res.body) {
             const buf = chunk as Buffer;
-            const room = this.opts.maxBodyBytes - size;
+            const room = cap - size;
             chunks.push(room < buf.length ? buf.subarray(0, room) : buf);
             size += Math.min(room, buf.length);
-            if (size >= this.opts.maxBodyBytes) {
+            if (size >= cap) {
               obs.truncated = true;
               res.body.destroy();
               break;

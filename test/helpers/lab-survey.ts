@@ -229,7 +229,12 @@ export async function surveyLabServer(server: RunningLabServer, kb: KnowledgeBas
   };
 
   try {
-    await send('root', 'GET', '/');
+    const root = await send('root', 'GET', '/');
+    // A known web UI: its first scripts, where bundles inline the version.
+    if (kb.uis.some((u) => u.page.test(root.body))) {
+      for (const m of [...root.body.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].slice(0, 2))
+        await send('ui-asset', 'GET', new URL(m[1]!, base).pathname);
+    }
     await send('not-found', 'GET', `/lab-${randomUUID().slice(0, 8)}`);
     for (const e of kb.endpoints) await send('endpoint', 'GET', e.path);
 
@@ -382,10 +387,30 @@ export function derive(responses: ProbeResponse[], kb: KnowledgeBase): Omit<Surv
         if (
           (Array.isArray(supported) && supported.length > 0) ||
           (typeof error.message === 'string' && SUPPORTED_IN_MESSAGE.test(error.message))
-        )
-          add('mcp-supported-versions', [], `${r.request} → ${JSON.stringify(error)}`, r.path);
+        ) {
+          // A list the knowledge base dates names the SDK.
+          const listed = [...new Set(JSON.stringify(error).match(/\d{4}-\d{2}-\d{2}/g) ?? [])].filter(
+            (d) => d !== '1900-01-01',
+          );
+          const known = kb.revisionLists.find((l) => l.list.join() === listed.join());
+          add(
+            'mcp-supported-versions',
+            known ? [{ product: known.product }] : [],
+            `${r.request} → ${JSON.stringify(error)}`,
+            r.path,
+          );
+        }
       }
     }
+  }
+
+  const root = responses.find((r) => r.probe === 'root' && r.status < 300);
+  for (const ui of kb.uis) {
+    if (!root || !ui.page.test(root.body)) continue;
+    let version: string | undefined;
+    for (const r of responses.filter((x) => x.probe === 'ui-asset'))
+      for (const re of ui.asset) version ??= re.exec(r.body)?.groups?.['version'];
+    add(ui.id, [{ product: ui.product, ...(version ? { version } : {}) }], `${root.request} → ${ui.title}`);
   }
 
   for (const fp of kb.fingerprints) {

@@ -7,6 +7,7 @@ interface ScanFinding {
   id: string;
   product?: string;
   version?: string;
+  versionRange?: { first: string; last: string; ecosystem: string };
   evidence: { request: string }[];
 }
 interface ScanTarget {
@@ -47,7 +48,9 @@ describe('mcpward scan on the lab finds exactly what each server declares', () =
             (f) =>
               scanKey(f) === declaredKey(d) &&
               (d.product === undefined || f.product?.toLowerCase() === d.product.toLowerCase()) &&
-              (d.version === undefined || f.version === d.version),
+              (d.version === undefined || f.version === d.version) &&
+              (d.versionRange === undefined ||
+                JSON.stringify(f.versionRange) === JSON.stringify(d.versionRange)),
           ),
           `${server.name}: ${declaredKey(d)} should name ${d.product ?? ''} ${d.version ?? ''}`,
         );
