@@ -184,7 +184,16 @@ export class SigmaEngine {
       }
     }
     if (nc === 0) return EMPTY;
-    if (nc > 1) cand.subarray(0, nc).sort();
+    // Rule order for stable output; candidate lists are short, so insertion sort (no allocation).
+    for (let i = 1; i < nc; i++) {
+      const v = cand[i]!;
+      let j = i - 1;
+      while (j >= 0 && cand[j]! > v) {
+        cand[j + 1] = cand[j]!;
+        j--;
+      }
+      cand[j + 1] = v;
+    }
     let out: CompiledRule[] | undefined;
     for (let k = 0; k < nc; k++) {
       const r = cand[k]!;
