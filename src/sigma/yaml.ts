@@ -23,7 +23,7 @@ export function parseYamlDocs(text: string, source: string): YamlDoc[] {
   docs.forEach((doc, i) => {
     const err = doc.errors[0];
     if (err) {
-      const pos = err.linePos?.[0];
+      const pos = err.linePos?.[0] ?? (err.pos ? lc.linePos(err.pos[0]) : undefined);
       const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
       throw new UserError(`YAML syntax error in document ${i + 1}: ${err.message.split('\n')[0]}`, where);
     }
