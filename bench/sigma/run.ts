@@ -13,7 +13,7 @@ import {
 } from '../../src/sigma/index.js';
 import { sharedDataDir } from '../../test/helpers/shared.js';
 
-const N = Number(process.argv[2] ?? 400_000);
+const N = Number(process.argv[2] ?? 300_000);
 
 /** Deterministic PRNG (mulberry32) so runs are comparable. */
 function rng(seed: number) {
@@ -67,7 +67,9 @@ function makeEvents(n: number): { ev: SigmaEvent; ts: number }[] {
   for (let i = 0; i < n; i++) {
     // Mostly benign traffic: attacks are a small share, as in real logs.
     const attack = r() < 0.02;
-    const ip = `10.${Math.floor(r() * 4)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
+    const ip = attack
+      ? `198.51.100.${Math.floor(r() * 4)}`
+      : `10.${Math.floor(r() * 4)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
     const method = pick(methods);
     const stem = pick(paths);
     const q = attack ? pick(queries) : pick(queries.slice(0, 6));
@@ -117,20 +119,19 @@ detection:
 );
 const withCorr = buildCollection([...corpus.rules, ...corr]);
 
-function run(
-  label: string,
+/** One timed pass; returns events per second. */
+function pass(
   engine: ReturnType<typeof compileCollection>,
   pool: { ev: SigmaEvent; ts: number }[],
+  n: number,
   correlate: boolean,
 ) {
   let matches = 0;
   let hits = 0;
-  // Warm-up pass so the JIT has compiled the hot paths.
-  for (let i = 0; i < Math.min(50_000, pool.length); i++) engine.match(pool[i]!.ev);
-  const t0 = process.hrtime.bigint();
   // Cycle through a pool (live events are short-lived; a huge retained array would make GC the benchmark).
   let ts = pool[0]!.ts;
-  for (let i = 0; i < N; i++) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
     const { ev } = pool[i % pool.length]!;
     ts += 1;
     const m = engine.match(ev);
@@ -138,11 +139,26 @@ function run(
     if (correlate) hits += engine.correlate(ev, ts, m).length;
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { rate: n / secs, matches, hits };
+}
+
+function run(
+  label: string,
+  collection: Parameters<typeof compileCollection>[0],
+  pool: { ev: SigmaEvent; ts: number }[],
+  correlate: boolean,
+) {
+  // Warm-up so the JIT has compiled the hot paths, then best and median of five fresh engines
+  // (the machine is shared: the best run is the closest to an idle core).
+  pass(compileCollection(collection), pool, 50_000, correlate);
+  const runs = Array.from({ length: 5 }, () => pass(compileCollection(collection), pool, N, correlate));
+  const rates = runs.map((r) => r.rate).sort((a, b) => a - b);
+  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log(
-    `${label}: ${Math.round(N / secs).toLocaleString('en-US')} events/s (${N} events, ${matches} rule matches, ${hits} correlation hits, ${secs.toFixed(2)} s)`,
+    `${label}: best ${fmt(rates[4]!)} events/s, median ${fmt(rates[2]!)} (${N} events per run, ${runs[0]!.matches} rule matches, ${runs[0]!.hits} correlation hits)`,
   );
 }
 
 const events = makeEvents(Math.min(N, 50_000));
-run('sigmahq web corpus (45 rules)', compileCollection(corpus), events, false);
-run('corpus + event_count by c-ip', compileCollection(withCorr), events, true);
+run('sigmahq web corpus (45 rules)', corpus, events, false);
+run('corpus + event_count by c-ip', withCorr, events, true);

@@ -62,7 +62,7 @@ export function parseCorrelationSection(doc: Record<string, unknown>, ctx: DocCo
   const seen = new Set<string>();
   (rules as unknown[]).forEach((r, i) => {
     if (typeof r !== 'string' || r.length < 2)
-      ctx.fail(p('rules', i), `must be a rule id or name, got ${JSON.stringify(r)}`);
+      ctx.fail(p('rules', i), `must be a rule id or name (2 characters or more), got ${JSON.stringify(r)}`);
     if (seen.has(r)) ctx.fail(p('rules', i), `'${r}' is listed twice`);
     seen.add(r);
   });

@@ -340,11 +340,19 @@ export class CorrelationRuntime {
     out: CorrelationHit[],
   ): void {
     const N = this.threshold;
-    let seen = this.extra[s] as Map<string, number> | undefined;
-    if (!seen) {
-      seen = new Map();
-      this.extra[s] = seen;
+    const cur = this.extra[s] as Map<string, number> | string | undefined;
+    let seen: Map<string, number>;
+    if (cur === undefined || cur === value) {
+      // One distinct value so far: kept inline (value in extra, time in m), no Map per group.
+      this.extra[s] = value;
+      this.m[s] = ts;
+      if (N === 1) this.fire(s, ts, 1, event, out);
+      return;
     }
+    if (typeof cur === 'string') {
+      seen = new Map([[cur, this.m[s]!]]);
+      this.extra[s] = seen;
+    } else seen = cur;
     // Most recently seen values last; only the newest N matter for "N distinct within the span".
     seen.delete(value);
     seen.set(value, ts);
@@ -466,6 +474,7 @@ export class CorrelationRuntime {
     for (let s = this.head; s >= 0; s = this.next[s]!) {
       let x: unknown = this.extra[s];
       if (x instanceof Map) x = { map: [...x] };
+      else if (typeof x === 'string') x = { one: x };
       else if (x instanceof Set) x = { set: [...x] };
       if (this.slab.length)
         x = {
@@ -493,12 +502,20 @@ export class CorrelationRuntime {
       this.n[s] = g.n;
       this.m[s] = g.m === null ? Number.NaN : g.m;
       const x = g.x as
-        | { map?: [string, number][]; set?: string[]; slab?: (number | null)[]; v?: number[]; seen?: number }
+        | {
+            map?: [string, number][];
+            set?: string[];
+            one?: string;
+            slab?: (number | null)[];
+            v?: number[];
+            seen?: number;
+          }
         | number[]
         | undefined;
       if (Array.isArray(x)) this.extra[s] = [...x];
       else if (x) {
         if (x.map) this.extra[s] = new Map(x.map);
+        else if (x.one !== undefined) this.extra[s] = x.one;
         else if (x.set) this.extra[s] = new Set(x.set);
         else if (x.v) this.extra[s] = { v: [...x.v], seen: x.seen ?? x.v.length };
         if (x.slab)

@@ -23,7 +23,7 @@ export class Automaton {
   /** Fallback when the DFA would be too large. */
   private readonly plain?: readonly { text: string; id: number }[];
 
-  constructor(needles: readonly { text: string; id: number }[]) {
+  constructor(needles: readonly { text: string; id: number }[], maxCells = MAX_CELLS) {
     let next = 1;
     let total = 1;
     const setClass = (code: number, cls: number) => {
@@ -47,7 +47,7 @@ export class Automaton {
     }
     const C = next;
     this.classes = C;
-    if (total * C > MAX_CELLS) {
+    if (total * C > maxCells) {
       this.plain = needles;
       this.delta = new Int32Array(0);
       this.outStart = new Int32Array(0);
@@ -92,7 +92,6 @@ export class Automaton {
         }
       }
     }
-    this.delta = delta.slice(0, states * C);
     this.outStart = new Int32Array(states + 1);
     const flat: number[] = [];
     for (let s = 0; s < states; s++) {
@@ -101,6 +100,14 @@ export class Automaton {
     }
     this.outStart[states] = flat.length;
     this.outIds = Int32Array.from(flat);
+    // Transitions hold the next state's row offset (state × classes), negated (~) when that state
+    // reports needles, so the scan loop needs no multiply and no output lookup on most characters.
+    const packed = new Int32Array(states * C);
+    for (let i = 0; i < states * C; i++) {
+      const n = delta[i]!;
+      packed[i] = this.outStart[n] !== this.outStart[n + 1] ? ~(n * C) : n * C;
+    }
+    this.delta = packed;
   }
 
   private cls(code: number): number {
@@ -115,14 +122,16 @@ export class Automaton {
       return;
     }
     const { ascii, wide, classes, delta, outStart, outIds } = this;
-    let st = 0;
+    let row = 0;
     for (let i = 0, n = s.length; i < n; i++) {
       const code = s.charCodeAt(i);
-      const c = code < 128 ? ascii[code]! : (wide.get(code) ?? 0);
-      st = delta[st * classes + c]!;
-      const a = outStart[st]!;
-      const b = outStart[st + 1]!;
-      if (a !== b) for (let k = a; k < b; k++) sink.mark(outIds[k]!);
+      let next = delta[row + (code < 128 ? ascii[code]! : (wide.get(code) ?? 0))]!;
+      if (next < 0) {
+        next = ~next;
+        const st = next / classes;
+        for (let k = outStart[st]!, e = outStart[st + 1]!; k < e; k++) sink.mark(outIds[k]!);
+      }
+      row = next;
     }
   }
 }
