@@ -434,6 +434,16 @@ describe('correlation rules', () => {
       );
     });
 
+    it('temporal_ordered with a partial condition is refused, naming the feature', () => {
+      assert.throws(
+        () =>
+          corr(
+            'type: temporal_ordered\nrules: [recon_a, recon_b]\ngroup-by: [User]\ntimespan: 5m\ncondition: {gte: 1}',
+          ),
+        /temporal_ordered supports only the full ordered sequence/,
+      );
+    });
+
     it("value_percentile without 'percentile' is an error that says why", () => {
       assert.throws(
         () =>
@@ -617,6 +627,30 @@ detection:
           ]),
         ),
         [7 * S],
+      );
+    });
+
+    it('snapshot/restore of value_count state (one value inline, several in a map)', () => {
+      const vc =
+        'type: value_count\nrules: [failed_login]\ngroup-by: [IpAddress]\ntimespan: 5m\ncondition: {field: User, gte: 3}';
+      const a = corr(vc);
+      run(a, [
+        [0, failed('u1', { IpAddress: 'one' })],
+        [1, failed('u1', { IpAddress: 'two' })],
+        [2, failed('u2', { IpAddress: 'two' })],
+      ]);
+      const b = corr(vc);
+      b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+      assert.deepEqual(
+        run(b, [
+          [3, failed('u3', { IpAddress: 'two' })],
+          [4, failed('u2', { IpAddress: 'one' })],
+        ]).map((h) => h.group['IpAddress']),
+        ['two'],
+      );
+      assert.deepEqual(
+        run(b, [[5, failed('u3', { IpAddress: 'one' })]]).map((h) => h.group['IpAddress']),
+        ['one'],
       );
     });
 

@@ -275,6 +275,11 @@ export class CorrelationRuntime {
     out: CorrelationHit[],
   ): void {
     let s = this.index.get(key);
+    if (s !== undefined && this.mode === 'anchored' && ts >= this.a[s]! + this.span) {
+      // The group's window ended but has not been reached in the deadline list yet (out-of-order start).
+      this.expire(s, out);
+      s = undefined;
+    }
     if (s === undefined) s = this.alloc(key, ts, out);
     if (this.mode === 'anchored') {
       this.addAnchored(s, ts, input, value, event, out);
