@@ -32,6 +32,11 @@ export interface CompileOptions {
   readonly lenientPlaceholders?: boolean;
   /** Live groups per correlation before the oldest are closed early (default 1,000,000). */
   readonly maxGroupsPerCorrelation?: number;
+  /**
+   * Evaluate only rules whose literals occur in the event (default true). Turning it off evaluates
+   * every rule on every event: slower, same results; for testing and debugging.
+   */
+  readonly prefilter?: boolean;
 }
 
 /** A single-event rule ready to run, with the metadata an alert needs. */
@@ -474,7 +479,7 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
       ? allOf([{ ...base, cost: 0 }, ...filters.map((f) => ({ test: f.test, cost: 1, atoms: null }))])
       : base;
     tests.push(full.test);
-    atoms.push(base.atoms);
+    atoms.push(options.prefilter === false ? null : base.atoms);
     rules.push({
       kind: 'rule',
       index,

@@ -58,7 +58,7 @@ function uniqueStrings(what: string, minLength = 0) {
         .string({ error: `each ${what} must be a string` })
         .min(minLength, { error: `each ${what} needs at least ${minLength} characters` }),
       {
-        error: `must be a list of ${what}s`,
+        error: `must be a list of ${what}s (a YAML list: one '- item' per line)`,
       },
     )
     .superRefine((items, ctx) => {
@@ -90,12 +90,18 @@ const common = {
   level: enumOf(LEVELS, 'level').optional(),
 };
 
-export const logsourceSchema = z.looseObject({
-  category: z.string({ error: 'must be a string' }).optional(),
-  product: z.string({ error: 'must be a string' }).optional(),
-  service: z.string({ error: 'must be a string' }).optional(),
-  definition: z.string({ error: 'must be a string' }).optional(),
-});
+export const logsourceSchema = z.looseObject(
+  {
+    category: z.string({ error: 'must be a string' }).optional(),
+    product: z.string({ error: 'must be a string' }).optional(),
+    service: z.string({ error: 'must be a string' }).optional(),
+    definition: z.string({ error: 'must be a string' }).optional(),
+  },
+  {
+    error:
+      'is required and must be a map like {category: webserver} (keys category, product, service, definition)',
+  },
+);
 
 export const ruleMetaSchema = z.looseObject({
   ...common,

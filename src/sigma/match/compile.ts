@@ -515,7 +515,7 @@ function eqTest(
     one !== undefined
       ? (c: EventContext, f: number) => {
           const s = c.str(f);
-          return s !== undefined && s.length === one.length && c.lower(f) === one;
+          return s !== undefined && c.lower(f) === one;
         }
       : (c: EventContext, f: number) => {
           const l = c.lower(f);
