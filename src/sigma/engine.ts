@@ -533,7 +533,8 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
   collection.rules.forEach((r, i) => {
     ruleIndex.set(r, i);
   });
-  const mapField = (f: string) => options.fieldMap?.[f] ?? f;
+  const mapField = (f: string) =>
+    options.fieldMap && Object.hasOwn(options.fieldMap, f) ? options.fieldMap[f]! : f;
   collection.correlations.forEach((c, index) => {
     const fail: CompileFail = failFor(c);
     if (c.type === 'value_percentile' && c.condition.percentile === undefined) {

@@ -13,7 +13,13 @@ export {
   SigmaEngine,
 } from './engine.js';
 export { lintCollection, lintDocument } from './lint.js';
-export { buildCollection, loadSigmaFiles, mergeCollections, resolveRuleFiles } from './load.js';
+export {
+  buildCollection,
+  loadSigmaFiles,
+  mergeCollections,
+  resolveRuleFiles,
+  subsetCollection,
+} from './load.js';
 export { KNOWN_MODIFIERS } from './modifiers.js';
 export { parseSigmaDocuments } from './parse.js';
 export { CORRELATION_TYPES, LEVELS, STATUSES } from './schema.js';

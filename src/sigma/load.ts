@@ -108,3 +108,31 @@ export function mergeCollections(...cols: readonly SigmaCollection[]): SigmaColl
     cols.flatMap((c) => c.sources),
   );
 }
+
+/**
+ * The part of a collection that `keep` selects (for example the rules of one log source), with the
+ * correlations whose referenced rules all remain and the filters.
+ */
+export function subsetCollection(col: SigmaCollection, keep: (rule: SigmaRule) => boolean): SigmaCollection {
+  const rules = col.rules.filter(keep);
+  const kept = new Set<string>();
+  for (const r of rules) {
+    if (r.id) kept.add(r.id);
+    if (r.name) kept.add(r.name);
+  }
+  // Correlations may refer to correlations: repeat until no more are dropped.
+  let correlations = [...col.correlations];
+  for (;;) {
+    const refs = new Set(kept);
+    for (const c of correlations) {
+      if (c.id) refs.add(c.id);
+      if (c.name) refs.add(c.name);
+    }
+    const next = correlations.filter((c) =>
+      c.rules.every((ref) => refs.has(ref) || refs.has(ref.toLowerCase())),
+    );
+    if (next.length === correlations.length) break;
+    correlations = next;
+  }
+  return { rules, correlations, filters: col.filters, sources: col.sources };
+}

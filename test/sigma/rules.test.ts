@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  buildCollection,
   compileCollection,
   lintCollection,
   loadSigmaFiles,
   parseSigmaDocuments,
   ruleToJSON,
+  subsetCollection,
   validateRuleFile,
 } from '../../src/sigma/index.js';
 import { UserError } from '../../src/util/errors.js';
@@ -427,6 +429,48 @@ detection:
     assert.match(w.where, /detection-rule\.yml:\d+$/);
     const v = validateRuleFile(file);
     assert.ok(v.warnings.some((x) => x.code === 'frequency-in-detection'));
+  });
+
+  it('subsetCollection keeps the chosen rules and the correlations that still resolve', () => {
+    const docs = parseSigmaDocuments(
+      `title: Web
+name: web_rule
+logsource: {category: webserver}
+detection: {sel: {a: 1}, condition: sel}
+---
+title: Proxy
+name: proxy_rule
+logsource: {category: proxy}
+detection: {sel: {a: 1}, condition: sel}
+---
+title: Count web
+name: count_web
+correlation: {type: event_count, rules: [web_rule], group-by: [], timespan: 1m, condition: {gte: 2}}
+---
+title: Count both
+correlation: {type: event_count, rules: [web_rule, proxy_rule], group-by: [], timespan: 1m, condition: {gte: 2}}
+---
+title: Chain
+correlation: {type: temporal, rules: [count_web], group-by: [], timespan: 1m}
+`,
+      's.yml',
+    );
+    const col = subsetCollection(buildCollection(docs), (r) => r.logsource.category === 'webserver');
+    assert.deepEqual(
+      col.rules.map((r) => r.title),
+      ['Web'],
+    );
+    assert.deepEqual(
+      col.correlations.map((c) => c.title),
+      ['Count web', 'Chain'],
+    );
+    assert.equal(compileCollection(col).correlations.length, 2);
+  });
+
+  it('fields named like Object.prototype members are read from the event only', () => {
+    const e = det('sel:\n  constructor|exists: true\ncondition: sel');
+    assert.ok(!matches(e, { a: 1 }));
+    assert.ok(matches(e, { constructor: 'x' }));
   });
 
   it('ruleToJSON gives a plain view of a parsed rule', () => {

@@ -242,10 +242,9 @@ export class CorrelationRuntime {
   ): CorrelationHit {
     const key = this.keys[s]!;
     const parts = this.meta.groupBy.length ? key.split('\x1f') : [];
-    const group: Record<string, string> = {};
-    this.meta.groupBy.forEach((g, i) => {
-      group[g] = parts[i] ?? '';
-    });
+    const group: Record<string, string> = Object.fromEntries(
+      this.meta.groupBy.map((g, i) => [g, parts[i] ?? '']),
+    );
     const start = this.a[s]!;
     return {
       correlation: this.meta,

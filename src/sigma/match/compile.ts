@@ -154,7 +154,9 @@ function expandPlaceholders(item: DetectionItem, opts: CompileOptions, fail: Com
         for (const x of variants) x.push(p);
         continue;
       }
-      const values = opts.placeholders[p.placeholder];
+      const values = Object.hasOwn(opts.placeholders, p.placeholder)
+        ? opts.placeholders[p.placeholder]
+        : undefined;
       if (!values) {
         if (opts.lenientPlaceholders) {
           opts.onMissingPlaceholder?.(p.placeholder);

@@ -18,7 +18,7 @@ export class Registry {
 
   /** Index of a rule field (after field mapping) in the per-event caches. */
   field(ruleField: string): number {
-    const name = this.fieldMap[ruleField] ?? ruleField;
+    const name = Object.hasOwn(this.fieldMap, ruleField) ? this.fieldMap[ruleField]! : ruleField;
     let i = this.fields.get(name);
     if (i === undefined) {
       i = this.getters.length;
@@ -72,15 +72,18 @@ export class Registry {
  * through nested objects, as JSON logs (CloudTrail, ECS) nest them.
  */
 export function getterFor(name: string): Getter {
-  if (!name.includes('.')) return (ev) => ev[name];
+  // Names like `constructor` or `toString` must not read Object.prototype; others skip the check.
+  const own = (o: object, k: string): unknown =>
+    k in Object.prototype && !Object.hasOwn(o, k) ? undefined : (o as Record<string, unknown>)[k];
+  if (!name.includes('.')) return name in Object.prototype ? (ev) => own(ev, name) : (ev) => ev[name];
   const path = name.split('.');
   return (ev) => {
-    const v = ev[name];
+    const v = own(ev, name);
     if (v !== undefined) return v;
     let cur: unknown = ev;
     for (const p of path) {
       if (cur === null || typeof cur !== 'object') return undefined;
-      cur = (cur as Record<string, unknown>)[p];
+      cur = own(cur, p);
     }
     return cur;
   };
