@@ -59,8 +59,7 @@ function parseSearch(def: unknown, path: Path, fail: Fail): SearchDef {
         );
     });
     if (keywords.length) {
-      const kp = alts.length ? path : path;
-      const item = parseItem('', keywords, kp, fail);
+      const item = parseItem('', keywords, path, fail);
       if (!alts.length) return { kind: 'and', items: [item] };
       alts.unshift({ kind: 'and', items: [item] });
     }

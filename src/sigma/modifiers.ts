@@ -297,10 +297,17 @@ function valueSpecs(
   let strs: SigmaStr[] = [{ parts: parseSigmaString(text, pl.expand), bytes: false }];
   for (const m of mods) {
     switch (m) {
-      case 'windash':
+      case 'windash': {
         if (strs.some((s) => s.bytes)) fail(path, `'windash' must come before UTF-16 encodings in '${key}'`);
-        strs = strs.flatMap(windash);
+        const out: SigmaStr[] = [];
+        for (const s of strs) {
+          const variants = windash(s, MAX_EXPANSION - out.length);
+          if (!variants) fail(path, `'${key}' expands to more than ${MAX_EXPANSION} values`);
+          out.push(...variants);
+        }
+        strs = out;
         break;
+      }
       case 'utf16le':
       case 'wide':
       case 'utf16be':
@@ -362,27 +369,27 @@ function wrap(s: SigmaStr, before: boolean, after: boolean): SigmaStr {
 
 const DASHES = ['-', '/', '\u2013', '\u2014', '\u2015'];
 
-/** pySigma's rule: a `-` or `/` that starts a word (`\B[-/]\b`) takes each dash form. */
-function windash(s: SigmaStr): SigmaStr[] {
+/**
+ * pySigma's rule: a `-` or `/` that starts a word (`\B[-/]\b`) takes each dash form. Returns null
+ * when that would make more than `limit` values.
+ */
+function windash(s: SigmaStr, limit: number): SigmaStr[] | null {
   let variants: StrPart[][] = [[]];
   for (const p of s.parts) {
     if (typeof p !== 'string') {
       for (const v of variants) v.push(p);
       continue;
     }
-    const pieces: string[][] = [];
+    let texts = [''];
     let last = 0;
     for (const m of p.matchAll(/\B[-/]\b/g)) {
-      pieces.push([p.slice(last, m.index)], DASHES);
+      const lead = p.slice(last, m.index);
+      texts = texts.flatMap((t) => DASHES.map((d) => t + lead + d));
+      if (texts.length * variants.length > limit) return null;
       last = m.index + 1;
     }
-    pieces.push([p.slice(last)]);
-    let texts = [''];
-    for (const options of pieces) {
-      texts = texts.flatMap((t) => options.map((o) => t + o));
-      if (texts.length * variants.length > MAX_EXPANSION) return new Array(MAX_EXPANSION + 1).fill(s);
-    }
-    variants = variants.flatMap((v) => texts.map((t) => [...v, t]));
+    const tail = p.slice(last);
+    variants = variants.flatMap((v) => texts.map((t) => [...v, t + tail]));
   }
   return variants.map((parts) => ({ parts, bytes: s.bytes }));
 }

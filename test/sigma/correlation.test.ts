@@ -360,6 +360,17 @@ describe('correlation rules', () => {
         [],
         'one event is not a sequence',
       );
+      const other = { CommandLine: 'ipconfig', User: 'eve' };
+      assert.deepEqual(
+        times(
+          run(corr(rule), [
+            [0, cmd('whoami')],
+            [1, other],
+          ]),
+        ),
+        [],
+        'per group-by key',
+      );
     });
   });
 
@@ -418,6 +429,12 @@ describe('correlation rules', () => {
         closed.map((h) => [h.group['c-ip'], h.value]),
         [['a', 550]],
       );
+      // A new window for 'a': 400 alone is below, whatever the earlier window held.
+      run(e, [[61 * M, web('a', 400)]]);
+      assert.deepEqual(
+        e.flush().map((h) => h.group['c-ip']),
+        [],
+      );
     });
 
     it('value_percentile computes the requested percentile per window', () => {
@@ -432,6 +449,16 @@ describe('correlation rules', () => {
         e.flush().map((h) => [h.group['c-ip'], h.value]),
         [['slow', 910]],
       );
+      for (const [threshold, fires] of [
+        [910, true],
+        [911, false],
+      ] as const) {
+        const t = corr(
+          `type: value_percentile\nrules: [web_request]\ngroup-by: [c-ip]\ntimespan: 1h\ncondition: {field: cs-bytes, percentile: 90, gte: ${threshold}}`,
+        );
+        run(t, evs);
+        assert.equal(t.flush().length, fires ? 1 : 0, `gte ${threshold}`);
+      }
     });
 
     it('temporal_ordered with a partial condition is refused, naming the feature', () => {

@@ -36,9 +36,9 @@ export function modeOf(c: Pick<CompiledCorrelation, 'type' | 'condition'>): Mode
 export interface GroupSnapshot {
   readonly k: string;
   readonly a: number;
-  readonly b: number;
+  readonly b: number | null;
   readonly n: number;
-  readonly m: number;
+  readonly m: number | null;
   readonly x?: unknown;
 }
 
@@ -488,9 +488,9 @@ export class CorrelationRuntime {
       groups.push({
         k: this.keys[s]!,
         a: this.a[s]!,
-        b: finite(this.b[s]!),
+        b: Number.isFinite(this.b[s]!) ? this.b[s]! : null,
         n: this.n[s]!,
-        m: nanToNull(this.m[s]!) as number,
+        m: nanToNull(this.m[s]!),
         ...(x === undefined ? {} : { x }),
       });
     }
@@ -540,10 +540,6 @@ function insertSorted(a: number[], v: number): void {
 
 function nanToNull(v: number): number | null {
   return Number.isNaN(v) ? null : v;
-}
-
-function finite(v: number): number {
-  return Number.isFinite(v) ? v : (null as unknown as number);
 }
 
 /** A small integer hash (xorshift-multiply) standing in for a seeded random index. */
