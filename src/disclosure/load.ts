@@ -5,6 +5,7 @@ import { dataDir } from '../util/paths.js';
 import { parseWith, parseYaml, readTextFile } from '../util/validate.js';
 import {
   type EndpointSignature,
+  type FindingSignature,
   type FingerprintCondition,
   type FingerprintSignature,
   type HeaderSignature,
@@ -36,11 +37,16 @@ export interface KnowledgeBase {
   endpoints: EndpointSignature[];
   versionKeys: Set<string>;
   nameKeys: Set<string>;
+  imageKeys: Set<string>;
   textPatterns: { id: string; re: RegExp }[];
   headers: CompiledHeader[];
   allowlist: Set<string>;
   patterns: CompiledPattern[];
   fingerprints: CompiledFingerprint[];
+  /** Scan-level findings (serverInfo, version endpoints...) by id. */
+  findings: Map<string, FindingSignature>;
+  /** Remediation text by vector, for findings whose id comes from another catalogue. */
+  remediation: Record<'header' | 'infrastructure' | 'error' | 'behaviour', string>;
   mcp: {
     paths: string[];
     ssePaths: string[];
@@ -105,10 +111,14 @@ function compileCondition(c: FingerprintCondition): CompiledCondition {
  */
 export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = true } = {}): KnowledgeBase {
   const files = [...(builtin ? signatureFiles(builtinSignatureDir) : []), ...extra.flatMap(signatureFiles)];
-  const merged: Required<Omit<SignatureFile, 'metaServerInfoKey'>> & { metaServerInfoKey?: string } = {
+  const merged: Required<Omit<SignatureFile, 'metaServerInfoKey' | 'remediation'>> & {
+    metaServerInfoKey?: string;
+    remediation: Partial<KnowledgeBase['remediation']>;
+  } = {
     endpoints: [],
     versionKeys: [],
     nameKeys: [],
+    imageKeys: [],
     textPatterns: [],
     headers: [],
     allowlist: [],
@@ -121,6 +131,8 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
     genericVersions: [],
     serverInfoFields: { replace: [], remove: [] },
     resultFields: [],
+    findings: [],
+    remediation: {},
   };
   for (const file of files) {
     const raw = parseYaml(readTextFile(file), file) ?? {};
@@ -152,16 +164,26 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
       mergeUnique(merged.serverInfoFields.remove, f.serverInfoFields.remove);
     }
     if (f.metaServerInfoKey) merged.metaServerInfoKey = f.metaServerInfoKey;
+    mergeById(merged.findings, f.findings);
+    Object.assign(merged.remediation, f.remediation);
   }
   return {
     endpoints: merged.endpoints,
     versionKeys: new Set(merged.versionKeys.map((k) => k.toLowerCase())),
     nameKeys: new Set(merged.nameKeys.map((k) => k.toLowerCase())),
+    imageKeys: new Set(merged.imageKeys.map((k) => k.toLowerCase())),
     textPatterns: merged.textPatterns.map((t) => ({ id: t.id, re: compileRegex(t.regex, 'g') })),
     headers: merged.headers.map((h) => (h.extract ? { ...h, re: compileRegex(h.extract, 'g') } : { ...h })),
     allowlist: new Set(merged.allowlist),
     patterns: merged.patterns.map((p) => ({ ...p, re: compileRegex(p.regex, 'g') })),
     fingerprints: merged.fingerprints.map((fp) => ({ ...fp, when: fp.when.map(compileCondition) })),
+    findings: new Map(merged.findings.map((f) => [f.id, f])),
+    remediation: {
+      header: merged.remediation.header ?? '',
+      infrastructure: merged.remediation.infrastructure ?? '',
+      error: merged.remediation.error ?? '',
+      behaviour: merged.remediation.behaviour ?? '',
+    },
     mcp: {
       paths: merged.paths,
       ssePaths: merged.ssePaths,

@@ -11,6 +11,8 @@ export interface ExpectedFinding {
   version?: string;
   /** The request path whose answer carries the disclosure, when it matters (e.g. `/version`). */
   path?: string;
+  /** How a client gets to see it, when that takes more than one plain request (for human readers). */
+  note?: string;
 }
 
 /** A product scan must identify (from a printed version or from behaviour). */
