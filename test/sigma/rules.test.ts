@@ -158,7 +158,10 @@ describe('errors name the file, the rule and the key', () => {
         /'timeframe' belongs to Sigma 1 aggregations/,
       ],
       ['  sel: []\n  condition: sel\n', /detection\.sel: is an empty list/],
-      ["  sel:\n    a|windash: ' -a -b -c -d -e -f'\n  condition: sel\n", /expands to more than 10000 values/],
+      [
+        "  sel:\n    a|windash: ' -a -b -c -d -e -f'\n  condition: sel\n",
+        /expands to more than 10000 values/,
+      ],
     ];
     for (const [d, re] of cases)
       throwsUser(() => parseSigmaDocuments(rule(d), 'r.yml'), /rule 'Broken rule'/, re);

@@ -107,15 +107,13 @@ export const sdkPinnedOld: LabServerDef = {
       try {
         if (!transport) {
           if (req.method !== 'POST' || transports.size >= MAX_SESSIONS) {
-            res
-              .writeHead(400, { 'content-type': 'application/json' })
-              .end(
-                JSON.stringify({
-                  jsonrpc: '2.0',
-                  error: { code: -32000, message: 'Bad Request: No valid session ID provided' },
-                  id: null,
-                }),
-              );
+            res.writeHead(400, { 'content-type': 'application/json' }).end(
+              JSON.stringify({
+                jsonrpc: '2.0',
+                error: { code: -32000, message: 'Bad Request: No valid session ID provided' },
+                id: null,
+              }),
+            );
             return;
           }
           const t = new sdk.StreamableHTTPServerTransport({
