@@ -55,7 +55,20 @@ const PREFERENCE = ['CVSS_V4', 'CVSS_V3', 'CVSS_V2'];
  * The record's severity: the newest CVSS vector's base score (record level, else the first
  * affected entry's), else GitHub's `database_specific.severity`, else medium (unrated).
  */
+// Scoring a CVSS vector is costly next to everything else a scan does per finding; records are
+// immutable once loaded, so each is scored once.
+const scored = new WeakMap<OsvRecord, RecordSeverity>();
+
 export function recordSeverity(record: OsvRecord): RecordSeverity {
+  let s = scored.get(record);
+  if (!s) {
+    s = computeSeverity(record);
+    scored.set(record, s);
+  }
+  return s;
+}
+
+function computeSeverity(record: OsvRecord): RecordSeverity {
   const vectors = [...(record.severity ?? []), ...(record.affected ?? []).flatMap((a) => a.severity ?? [])];
   for (const type of PREFERENCE) {
     for (const s of vectors.filter((v) => v.type === type)) {

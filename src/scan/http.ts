@@ -70,6 +70,35 @@ function describeError(err: unknown, timeoutMs: number): string {
 }
 
 /**
+ * Reads a body up to `cap` bytes. A body that stalls or breaks keeps what arrived; one that goes on
+ * past the cap is destroyed (that connection is lost, the memory is not).
+ */
+async function readCapped(
+  body: AsyncIterable<Uint8Array | string> & { destroy(): unknown },
+  cap: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      const room = cap - size;
+      chunks.push(room < buf.length ? buf.subarray(0, room) : buf);
+      size += Math.min(room, buf.length);
+      if (size >= cap) {
+        truncated = true;
+        body.destroy();
+        break;
+      }
+    }
+  } catch {
+    truncated = true;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+/**
  * The scanner's one HTTP client: one undici pool for every target, a global rate limit, a hard
  * deadline per request and a cap on what is read of any body. It never follows redirects.
  */
@@ -154,28 +183,16 @@ export class HttpClient {
         } finally {
           obs.body = reader.raw;
           obs.truncated = reader.bytesRead >= this.opts.maxBodyBytes;
-          await reader.close();
-          res.body.destroy();
+          // Keep the connection when the stream ends on its own right after what we wanted.
+          if (!(await reader.drain(100, 64 * 1024))) {
+            await reader.close();
+            res.body.destroy();
+          }
         }
       } else {
-        const cap = req.maxBodyBytes ?? this.opts.maxBodyBytes;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        try {
-          for await (const chunk of res.body) {
-            const buf = chunk as Buffer;
-            const room = cap - size;
-            chunks.push(room < buf.length ? buf.subarray(0, room) : buf);
-            size += Math.min(room, buf.length);
-            if (size >= cap) {
-              obs.truncated = true;
-              res.body.destroy();
-              break;
-            }
-          }
-        } finally {
-          obs.body = Buffer.concat(chunks).toString('utf8');
-        }
+        const { text, truncated } = await readCapped(res.body, req.maxBodyBytes ?? this.opts.maxBodyBytes);
+        obs.body = text;
+        obs.truncated = truncated;
       }
     } catch (err) {
       // After the headers, a stalled or broken body keeps what arrived.
@@ -214,6 +231,14 @@ export class HttpClient {
       obs.headers = flattenHeaders(res.headers);
       obs.contentType = String(res.headers['content-type'] ?? '') || undefined;
       obs.durationMs = Math.round(performance.now() - started);
+      if (!obs.contentType?.toLowerCase().startsWith('text/event-stream')) {
+        // Not a stream after all (a 404, an error page): read it like any answer and keep the connection.
+        const { text, truncated } = await readCapped(res.body, this.opts.maxBodyBytes);
+        obs.body = text;
+        obs.truncated = truncated;
+        clearTimeout(timer);
+        return { observation: obs, close: async () => {} };
+      }
       const reader = new SseReader(res.body, {
         maxBytes: this.opts.maxBodyBytes,
         keepRaw: this.opts.maxBodyBytes,
