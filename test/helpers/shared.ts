@@ -12,5 +12,7 @@ export const sharedDataDir = process.env['MCPWARD_SHARED']
   : join(packageRoot, '..', 'shared', 'data');
 
 if (!existsSync(sharedDataDir)) {
-  throw new Error(`reference data not found at ${sharedDataDir}: clone the repository next to shared/ or set MCPWARD_SHARED`);
+  throw new Error(
+    `reference data not found at ${sharedDataDir}: clone the repository next to shared/ or set MCPWARD_SHARED`,
+  );
 }
