@@ -103,7 +103,10 @@ const NGINX: Record<string, VarSpec> = {
     a.hostFallback = str(x);
     a.extra('s-sitename', str(x));
   }),
-  server_addr: v((a, x) => a.extra('s-ip', str(x))),
+  server_addr: v((a, x) => {
+    a.extra('s-ip', str(x));
+    a.extra('dst_ip', str(x));
+  }),
   server_port: v((a, x) => a.extra('s-port', num(x))),
   scheme: v((a, x) => a.extra('cs-scheme', str(x)), SCHEME),
   proxy_add_x_forwarded_for: v((a, x) => a.extra('cs-x-forwarded-for', str(x)), ANY),
@@ -142,7 +145,10 @@ export function apacheVar(letter: string, arg: string | undefined): VarSpec {
         a.ipFallback = str(x);
       });
     case 'A':
-      return v((a, x) => a.extra('s-ip', str(x)));
+      return v((a, x) => {
+        a.extra('s-ip', str(x));
+        a.extra('dst_ip', str(x));
+      });
     case 'u':
       return v((a, x) => {
         a.user = str(x);

@@ -29,17 +29,23 @@ export interface SplitterPosition {
 
 // Per-line decoding keeps each event's strings independent of the read buffer (a string sliced from a
 // chunk-sized string would pin the whole chunk in memory for as long as any field is kept). The
-// undocumented latin1Slice/utf8Slice skip toString's argument handling; fall back if they ever vanish.
-type SliceFn = (buf: Buffer, start: number, end: number) => string;
-const proto = Buffer.prototype as unknown as Record<string, unknown>;
-const asciiSlice: SliceFn =
-  typeof proto['latin1Slice'] === 'function'
-    ? (b, s, e) => (b as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(s, e)
-    : (b, s, e) => b.toString('latin1', s, e);
-const utf8Slice: SliceFn =
-  typeof proto['utf8Slice'] === 'function'
-    ? (b, s, e) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(s, e)
-    : (b, s, e) => b.toString('utf8', s, e);
+// undocumented latin1Slice/utf8Slice skip toString's argument handling (~30% of the splitter's time);
+// fall back to toString if they ever vanish.
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+const FAST =
+  typeof (Buffer.prototype as unknown as Partial<FastSlices>).latin1Slice === 'function' &&
+  typeof (Buffer.prototype as unknown as Partial<FastSlices>).utf8Slice === 'function';
+
+function asciiSlice(b: Buffer, s: number, e: number): string {
+  return FAST ? (b as unknown as FastSlices).latin1Slice(s, e) : b.toString('latin1', s, e);
+}
+
+function utf8Slice(b: Buffer, s: number, e: number): string {
+  return FAST ? (b as unknown as FastSlices).utf8Slice(s, e) : b.toString('utf8', s, e);
+}
 
 export class LineSplitter {
   private lineNo: number;

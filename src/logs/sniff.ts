@@ -59,7 +59,8 @@ export function sniffFormat(sample: readonly string[]): SniffResult | undefined 
     consider('json');
   } else {
     for (const name of TEXT_CANDIDATES) consider(name);
-    if (best?.name === 'combined' && !lines.some((l) => l.trimEnd().endsWith('"'))) {
+    // One scanner reads both; call it common when no line has a quoted field after status and bytes.
+    if (best?.name === 'combined' && !lines.some((l) => /" \d{3} (?:\d+|-) "/.test(l))) {
       best = { ...best, name: 'common', parse: namedFormat('common')!.parse };
     }
   }
