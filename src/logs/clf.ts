@@ -7,17 +7,24 @@
  *
  * Hand-written indexOf/charCode scanning, no regular expressions: detect runs this on every line.
  * Anything after the user agent (nginx `main` adds "$http_x_forwarded_for", Traefik adds its own fields)
- * is ignored, so extended formats still parse. The request-line split repeats request.ts's
- * splitRequestLine inline, to save an allocation per line.
+ * is ignored, so extended formats still parse. Lines without escapes (nearly all) are cut into
+ * slices of the line in place; the request-line split repeats request.ts's splitRequestLine inline.
  */
 
 import { LineError, type LineParser, type LineRef, makeEvent, NO_REF, type WebserverEvent } from './event.js';
-import { closingQuote, dashless, parseCount } from './request.js';
-import { CLF_TIME_LENGTH, cachedClfTimeAt, parseClfTime, timeOrUndefined } from './time.js';
+import { closingQuote, dashless, parseCount, splitRequestLine } from './request.js';
+import { CLF_TIME_LENGTH, clfTimeAt, timeOrUndefined } from './time.js';
 import { unescapeLogValue } from './unescape.js';
 
 function fail(reason: string, col: number): LineError {
   return new LineError(`${reason} at column ${col + 1}`);
+}
+
+/** A quoted CLF value [from, to): `-` means absent; unescaped only when the line has escapes at all. */
+function field(s: string, from: number, to: number, escaped: boolean): string | undefined {
+  if (to - from === 1 && s.charCodeAt(from) === 45) return undefined;
+  const v = s.slice(from, to);
+  return escaped ? unescapeLogValue(v) : v;
 }
 
 /** Parses `common` or `combined` starting at `start`; `host` comes from a vhost prefix if any. */
@@ -35,33 +42,53 @@ function parseClfFrom(
   const br = s.indexOf(' [', sp1);
   if (sp2 === -1 || br === -1 || br < sp2) return fail("expected ident, user and '[time]'", sp1 + 1);
   const user = br > sp2 + 1 ? dashless(s.slice(sp2 + 1, br)) : undefined;
-  let time = cachedClfTimeAt(s, br + 2);
-  let tEnd = br + 2 + CLF_TIME_LENGTH;
-  if (Number.isNaN(time) || s.charCodeAt(tEnd) !== 93) {
-    tEnd = s.indexOf(']', br + 2);
-    if (tEnd === -1) return fail("expected ']' closing the time", br + 2);
-    time = parseClfTime(s.slice(br + 2, tEnd));
-    if (Number.isNaN(time)) return fail('bad time (want dd/Mon/yyyy:HH:MM:SS +zzzz)', br + 2);
+  const tEnd = br + 2 + CLF_TIME_LENGTH;
+  if (s.charCodeAt(tEnd) !== 93) {
+    return s.indexOf(']', br + 2) === -1
+      ? fail("expected ']' closing the time", br + 2)
+      : fail('bad time (want dd/Mon/yyyy:HH:MM:SS +zzzz)', br + 2);
   }
+  const time = clfTimeAt(s, br + 2);
+  if (Number.isNaN(time)) return fail('bad time (want dd/Mon/yyyy:HH:MM:SS +zzzz)', br + 2);
   if (s.charCodeAt(tEnd + 1) !== 32 || s.charCodeAt(tEnd + 2) !== 34)
     return fail("expected ' \"' before the request", tEnd + 1);
   const rq0 = tEnd + 3;
-  const rq1 = closingQuote(s, rq0);
+  // One search tells whether anything from here on is escaped; almost no line is, and then every
+  // value is a plain slice of the line.
+  const escaped = s.indexOf('\\', rq0) !== -1;
+  const rq1 = escaped ? closingQuote(s, rq0) : s.indexOf('"', rq0);
   if (rq1 === -1) return fail("expected '\"' closing the request (truncated line?)", rq0);
-  // The request line, split inline (this is the hot path): method, target, protocol.
+
+  // The request line, split in place: method, target, protocol.
   let method: string | undefined;
   let target: string | undefined;
   let version: string | undefined;
-  const req = unescapeLogValue(s.slice(rq0, rq1));
-  const a = req.indexOf(' ');
-  if (a > 0) {
-    method = req.slice(0, a);
-    const z = req.lastIndexOf(' ');
-    if (z > a && req.startsWith('HTTP/', z + 1)) {
-      target = req.slice(a + 1, z);
-      version = req.slice(z + 1);
-    } else target = req.slice(a + 1);
+  if (escaped) {
+    const r = splitRequestLine(unescapeLogValue(s.slice(rq0, rq1)));
+    method = r.method;
+    target = r.target;
+    version = r.version;
+  } else {
+    const a = s.indexOf(' ', rq0);
+    if (a > rq0 && a < rq1) {
+      method = s.slice(rq0, a);
+      // Last space by a backward scan: the protocol is short, lastIndexOf is a slow runtime call.
+      let z = rq1 - 1;
+      while (z > a && s.charCodeAt(z) !== 32) z--;
+      if (
+        z > a &&
+        s.charCodeAt(z + 1) === 72 && // H
+        s.charCodeAt(z + 2) === 84 && // T
+        s.charCodeAt(z + 3) === 84 && // T
+        s.charCodeAt(z + 4) === 80 && // P
+        s.charCodeAt(z + 5) === 47 // /
+      ) {
+        target = s.slice(a + 1, z);
+        version = s.slice(z + 1, rq1);
+      } else target = s.slice(a + 1, rq1);
+    }
   }
+
   if (s.charCodeAt(rq1 + 1) !== 32) return fail('expected a space before the status', rq1 + 1);
   const st0 = rq1 + 2;
   let st1 = s.indexOf(' ', st0);
@@ -79,15 +106,15 @@ function parseClfFrom(
   let ua: string | undefined;
   if (by1 + 1 < s.length && s.charCodeAt(by1 + 1) === 34) {
     const rf0 = by1 + 2;
-    const rf1 = closingQuote(s, rf0);
+    const rf1 = escaped ? closingQuote(s, rf0) : s.indexOf('"', rf0);
     if (rf1 === -1) return fail("expected '\"' closing the referer (truncated line?)", rf0);
-    referer = dashless(s.slice(rf0, rf1));
+    referer = field(s, rf0, rf1, escaped);
     if (s.charCodeAt(rf1 + 1) !== 32 || s.charCodeAt(rf1 + 2) !== 34)
       return fail("expected ' \"' before the user agent", rf1 + 1);
     const ua0 = rf1 + 3;
-    const ua1 = closingQuote(s, ua0);
+    const ua1 = escaped ? closingQuote(s, ua0) : s.indexOf('"', ua0);
     if (ua1 === -1) return fail("expected '\"' closing the user agent (truncated line?)", ua0);
-    ua = dashless(s.slice(ua0, ua1));
+    ua = field(s, ua0, ua1, escaped);
   }
   return makeEvent(
     ip,

@@ -188,7 +188,9 @@ export function extensionOf(path: string): string | undefined {
     const c = path.charCodeAt(i);
     if (c === 47) return undefined;
     if (c === 46) {
-      if (i === path.length - 1 || path.charCodeAt(i - 1) === 47) return undefined;
+      // No slash at all: an authority (`CONNECT host.example:443`), not a path.
+      if (i === path.length - 1 || path.charCodeAt(i - 1) === 47 || path.lastIndexOf('/', i) === -1)
+        return undefined;
       return path.slice(i + 1);
     }
   }

@@ -20,8 +20,9 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lines.js';
 import { type FormatDecision, InputPipeline, type LogStats, newStats, type SkippedLine } from './pipeline.js';
 
 export const STDIN = '-';
-// Large reads: fewer async hops per line; memory per input stays a few MiB.
-const CHUNK_BYTES = 1024 * 1024;
+// One batch of events per read: 256 KiB (~1.5k combined lines) keeps a batch small enough to die young
+// in the GC, measured faster than 1 MiB reads despite the extra async hops.
+const CHUNK_BYTES = 256 * 1024;
 
 export interface ReadOptions {
   /** `auto` (default), a format name, a format string, or an already resolved choice. */

@@ -1,71 +1,94 @@
 /** Timestamp parsing for access logs. All results are epoch milliseconds, NaN when unparseable. */
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-function digits(s: string, at: number, n: number): number {
-  let v = 0;
-  for (let i = at; i < at + n; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return Number.NaN;
-    v = v * 10 + c;
+/** Month index from the three letters at `i` (a switch, not a lookup of a substring), or -1. */
+function monthAt(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  let m = -1;
+  switch (a) {
+    case 74: // J
+      m = b === 97 ? 0 : c === 110 ? 5 : 6;
+      break;
+    case 70: // F
+      m = 1;
+      break;
+    case 77: // M
+      m = c === 114 ? 2 : 4;
+      break;
+    case 65: // A
+      m = b === 112 ? 3 : 7;
+      break;
+    case 83: // S
+      m = 8;
+      break;
+    case 79: // O
+      m = 9;
+      break;
+    case 78: // N
+      m = 10;
+      break;
+    case 68: // D
+      m = 11;
+      break;
   }
-  return v;
+  if (m === -1) return -1;
+  const name = MONTH_NAMES[m]!;
+  return name.charCodeAt(1) === b && name.charCodeAt(2) === c ? m : -1;
 }
 
-// Logs repeat the same second many times in a row; one cached conversion saves most of the work.
-let lastClf = '';
-let lastClfValue = Number.NaN;
-
-/**
- * The CLF time starting at `at` in `line` if it equals the last one parsed (no slicing), else NaN and
- * the caller parses it: lets the hot path skip a substring per line.
- */
-export function cachedClfTimeAt(line: string, at: number): number {
-  return lastClf !== '' && line.startsWith(lastClf, at) ? lastClfValue : Number.NaN;
+/** Two decimal digits at `i`, or a negative number / > 99 when they are not digits. */
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1000;
 }
+
+// Logs stay on one day for millions of lines: Date.UTC runs once per day seen, not per line.
+let lastDayKey = -1;
+let lastDayStart = 0;
 
 /** Length of a CLF time (`10/Oct/2000:13:55:36 -0700`). */
 export const CLF_TIME_LENGTH = 26;
 
-/** `10/Oct/2000:13:55:36 -0700` (nginx `$time_local`, Apache `%t` without the brackets). */
-export function parseClfTime(s: string): number {
-  if (s === lastClf) return lastClfValue;
-  const v = clfTime(s);
-  lastClf = s;
-  lastClfValue = v;
-  return v;
+/**
+ * The CLF time (`10/Oct/2000:13:55:36 -0700`) starting at `at` in `s`, read in place with charCodeAt
+ * (the hot path: no substring, no Date per line). NaN when malformed.
+ */
+export function clfTimeAt(s: string, at: number): number {
+  if (
+    s.charCodeAt(at + 2) !== 47 ||
+    s.charCodeAt(at + 6) !== 47 ||
+    s.charCodeAt(at + 11) !== 58 ||
+    s.charCodeAt(at + 14) !== 58 ||
+    s.charCodeAt(at + 17) !== 58 ||
+    s.charCodeAt(at + 20) !== 32
+  )
+    return Number.NaN;
+  const day = d2(s, at);
+  const year = d2(s, at + 7) * 100 + d2(s, at + 9);
+  const month = monthAt(s, at + 3);
+  const h = d2(s, at + 12);
+  const m = d2(s, at + 15);
+  const sec = d2(s, at + 18);
+  const sign = s.charCodeAt(at + 21);
+  const tz = d2(s, at + 22) * 60 + d2(s, at + 24);
+  if (month < 0 || day < 1 || year < 0 || h < 0 || m < 0 || sec < 0 || tz < 0) return Number.NaN;
+  if (sign !== 43 && sign !== 45) return Number.NaN;
+  const key = (year * 16 + month) * 32 + day;
+  if (key !== lastDayKey) {
+    lastDayStart = Date.UTC(year, month, day);
+    lastDayKey = key;
+  }
+  const offset = tz * 60_000;
+  return lastDayStart + h * 3_600_000 + m * 60_000 + sec * 1000 - (sign === 45 ? -offset : offset);
 }
 
-function clfTime(s: string): number {
-  // dd/Mon/yyyy:HH:MM:SS +zzzz (26 chars); Apache may add fractional seconds in custom %{...}t, not here.
-  if (s.length < 26 || s.charCodeAt(2) !== 47 || s.charCodeAt(6) !== 47 || s.charCodeAt(11) !== 58)
-    return Number.NaN;
-  const day = digits(s, 0, 2);
-  const month = MONTHS[s.slice(3, 6)];
-  const year = digits(s, 7, 4);
-  const h = digits(s, 12, 2);
-  const m = digits(s, 15, 2);
-  const sec = digits(s, 18, 2);
-  if (month === undefined || s.charCodeAt(20) !== 32) return Number.NaN;
-  const sign = s.charCodeAt(21);
-  const tzh = digits(s, 22, 2);
-  const tzm = digits(s, 24, 2);
-  if (sign !== 43 && sign !== 45) return Number.NaN;
-  const offset = (tzh * 60 + tzm) * 60_000 * (sign === 45 ? -1 : 1);
-  return Date.UTC(year, month, day, h, m, sec) - offset;
+/** `10/Oct/2000:13:55:36 -0700` (nginx `$time_local`, Apache `%t` without the brackets). */
+export function parseClfTime(s: string): number {
+  return s.length === CLF_TIME_LENGTH ? clfTimeAt(s, 0) : Number.NaN;
 }
 
 /** ISO 8601 / RFC 3339 (`2024-05-01T10:00:00.123+02:00`, `...Z`); nanosecond fractions are truncated. */

@@ -87,6 +87,8 @@ describe('combined (nginx / Apache default)', () => {
     assert.equal(ok(parseCombined, line('/v1.2/file'))['c-uri-extension'], undefined);
     assert.equal(ok(parseCombined, line('/.git/config'))['c-uri-extension'], undefined);
     assert.equal(ok(parseCombined, line('/'))['c-uri-extension'], undefined);
+    assert.equal(ok(parseCombined, line('http://dl.example/a/b.zip'))['c-uri-extension'], 'zip');
+    assert.equal(ok(parseCombined, line('host.example:443'))['c-uri-extension'], undefined);
   });
 
   it('accepts Apache \\" escapes inside quoted fields', () => {

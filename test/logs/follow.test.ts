@@ -169,7 +169,9 @@ describe('following a log', () => {
     );
   });
 
-  it('picks up a file that appears after the start, and wakes on fs.watch without polling', async () => {
+  it('picks up a file that appears after the start, and wakes on fs.watch without polling', {
+    timeout: 30_000,
+  }, async () => {
     let wake: () => void = () => {};
     const got = new Promise<void>((r) => {
       wake = r;
