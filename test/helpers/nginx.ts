@@ -12,7 +12,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,9 +85,7 @@ function conf(prefix: string, port: number, opts: NginxOptions): string {
     .map(([file, fmt]) => `    access_log ${join(prefix, file)} ${fmt};`)
     .join('\n');
   const tmp = join(prefix, 'tmp');
-  // Workers must reach the temp dirs under a 0700 prefix; as root, run them as root (CI runs as root).
-  const user = process.getuid?.() === 0 ? 'user root;\n' : '';
-  return `${user}worker_processes 1;
+  return `worker_processes 1;
 daemon off;
 master_process on;
 pid ${join(prefix, 'nginx.pid')};
@@ -116,7 +114,11 @@ ${opts.locations ?? ''}
 export async function startNginx(opts: NginxOptions = {}): Promise<NginxServer> {
   const bin = nginxBinary();
   const prefix = mkdtempSync(join(tmpdir(), 'mcpward-nginx-'));
-  mkdirSync(join(prefix, 'tmp'));
+  // Started as root, nginx runs its workers as `nobody`: they need the temp dirs (request bodies that
+  // outgrow memory), so open those up instead of running workers as root. Logs are opened by the master.
+  chmodSync(prefix, 0o755);
+  mkdirSync(join(prefix, 'tmp'), { mode: 0o777 });
+  chmodSync(join(prefix, 'tmp'), 0o777);
   let lastError = '';
   // The port is free when chosen but another process may take it before nginx binds: retry a few times.
   for (let attempt = 0; attempt < 3; attempt++) {
