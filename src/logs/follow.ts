@@ -45,6 +45,11 @@ export interface FollowOptions {
   /** How long a rotated-away file must stay unchanged before it is closed (default 5000 ms). */
   rotatedIdleMs?: number;
   maxLineBytes?: number;
+  /**
+   * Bytes read from one file per pass before moving on (default 32 MiB): a log written faster than it
+   * is read must not starve the other files or the checkpoint. The next pass follows at once.
+   */
+  maxBytesPerPass?: number;
   onSkip?: (s: SkippedLine) => void;
   onFormat?: (d: FormatDecision) => void;
   /** Rotation, truncation and read problems (also kept in stats.problems). */
@@ -85,6 +90,8 @@ export class LogFollower {
   private timer: NodeJS.Timeout | undefined;
   private lastSave = 0;
   private dirty = false;
+  /** A file had more to read when its pass budget ran out: run another pass right away. */
+  private more = false;
   private failure: unknown;
 
   private constructor(private readonly opts: FollowOptions) {
@@ -292,6 +299,10 @@ export class LogFollower {
     }
     const every = this.opts.checkpointIntervalMs ?? 5000;
     if (this.dirty && Date.now() - this.lastSave >= every) await this.save();
+    if (this.more) {
+      this.more = false;
+      setImmediate(this.schedule);
+    }
   }
 
   /** Reads what was appended since the last pass; true if anything was. */
@@ -306,9 +317,15 @@ export class LogFollower {
       this.dirty = true;
     }
     let grew = false;
+    let budget = this.opts.maxBytesPerPass ?? 32 * 1024 * 1024;
     while (!this.stopping) {
+      if (budget <= 0) {
+        this.more = true;
+        break;
+      }
       const { bytesRead } = await r.fh.read(this.buf, 0, this.buf.length, pos);
       if (bytesRead === 0) break;
+      budget -= bytesRead;
       grew = true;
       pos += bytesRead;
       sp.push(this.buf.subarray(0, bytesRead));

@@ -187,6 +187,32 @@ describe('following a log', () => {
     assert.deepEqual(events.map(reqNo), [1, 2]);
   });
 
+  it('reads a large backlog in bounded passes and still delivers every line once, in order', {
+    timeout: 30_000,
+  }, async () => {
+    const n = 50_000; // ~5 MB: five pass budgets of 1 MiB; a pass that does not reschedule hangs here
+    let text = '';
+    for (let i = 1; i <= n; i++) text += `${line(i)}\n`;
+    writeFileSync(log, text);
+    let next = 1;
+    let done: () => void = () => {};
+    const all = new Promise<void>((r) => {
+      done = r;
+    });
+    let batches = 0;
+    await follow({
+      maxBytesPerPass: 1024 * 1024,
+      onEvents: (evs) => {
+        batches++;
+        for (const e of evs) assert.equal(reqNo(e), next++);
+        if (next > n) done();
+      },
+    });
+    await all;
+    assert.equal(next, n + 1);
+    assert.ok(batches >= 18, `delivered in chunk-sized batches (${batches})`);
+  });
+
   it('stops (and says why) when the consumer throws, instead of dropping lines', async () => {
     writeFileSync(log, lines(1, 2));
     const { f } = await follow({
