@@ -165,6 +165,9 @@ export class LogReader implements AsyncIterable<WebserverEvent[]> {
     try {
       for await (const chunk of inputBytes(path, this.opts.stdin)) {
         splitter.push(chunk);
+        // `auto` decides with what this read brought (thousands of lines from a file, maybe one from a
+        // slow pipe such as `tail -F | mcpward detect -`), so a live stream is never held back.
+        if (pipe.holding) pipe.flush();
         if (pipe.batch.length > 0) yield pipe.take();
       }
     } catch (err) {

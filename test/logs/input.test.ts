@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
@@ -166,6 +166,26 @@ describe('reading inputs', () => {
       stdin: Readable.from([gz.subarray(0, 1), gz.subarray(1, 5), gz.subarray(5)]),
     });
     assert.deepEqual(zipped.events, plain.events);
+  });
+
+  it('delivers a live stream (tail -F | ...) line by line, without waiting for more lines or the end', {
+    timeout: 10_000,
+  }, async () => {
+    const stdin = new PassThrough();
+    const reader = new LogReader(['-'], { stdin });
+    const it = reader[Symbol.asyncIterator]();
+    stdin.write(`${good(1)}\n`);
+    const first = await it.next();
+    assert.equal(first.done, false);
+    assert.deepEqual(
+      (first.value as { _line: number }[]).map((e) => e._line),
+      [1],
+    );
+    stdin.end(`${good(2)}\n`);
+    const second = await it.next();
+    assert.equal((second.value as { _line: number }[])[0]!._line, 2);
+    assert.equal((await it.next()).done, true);
+    assert.equal(reader.stats.formats[0]!.format, 'combined');
   });
 
   it('expands globs (sorted, files only); missing files and empty globs are user errors', async () => {
