@@ -6,7 +6,6 @@ export function buildProgram(): Command {
   const program = new Command('mcpward')
     .description('Find, detect and stop version enumeration of MCP servers (SAFE-T1604).')
     .version(packageVersion, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
@@ -18,6 +17,12 @@ Exit codes:
 Environment:
   NO_COLOR  disable colour (also off when output is not a terminal)`,
     );
+  // Set before the commands are added, so every subcommand inherits them: usage errors print one
+  // `mcpward: ...` line and exit 2 instead of commander's default exit 1.
+  program.exitOverride();
+  program.configureOutput({
+    outputError: (str, write) => write(`mcpward: ${str.replace(/^error: /, '').trimEnd()}\n`),
+  });
   for (const register of commands) register(program);
   return program;
 }

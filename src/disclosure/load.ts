@@ -5,13 +5,16 @@ import { dataDir } from '../util/paths.js';
 import { parseWith, parseYaml, readTextFile } from '../util/validate.js';
 import {
   type EndpointSignature,
+  type FindingSignature,
   type FingerprintCondition,
   type FingerprintSignature,
   type HeaderSignature,
   type PatternSignature,
+  type RevisionListSignature,
   type SignatureFile,
   signatureFileSchema,
   stripInlineFlags,
+  type UiSignature,
 } from './schema.js';
 
 export interface CompiledHeader extends HeaderSignature {
@@ -27,6 +30,11 @@ export interface CompiledCondition {
   endpoint?: RegExp;
   header?: [string, RegExp][];
 }
+export interface CompiledUi extends Omit<UiSignature, 'page' | 'asset'> {
+  page: RegExp;
+  asset: RegExp[];
+}
+
 export interface CompiledFingerprint extends Omit<FingerprintSignature, 'when'> {
   when: CompiledCondition[];
 }
@@ -36,11 +44,18 @@ export interface KnowledgeBase {
   endpoints: EndpointSignature[];
   versionKeys: Set<string>;
   nameKeys: Set<string>;
+  imageKeys: Set<string>;
   textPatterns: { id: string; re: RegExp }[];
   headers: CompiledHeader[];
   allowlist: Set<string>;
   patterns: CompiledPattern[];
   fingerprints: CompiledFingerprint[];
+  uis: CompiledUi[];
+  revisionLists: RevisionListSignature[];
+  /** Scan-level findings (serverInfo, version endpoints...) by id. */
+  findings: Map<string, FindingSignature>;
+  /** Remediation text by vector, for findings whose id comes from another catalogue. */
+  remediation: Record<'header' | 'infrastructure' | 'error' | 'behaviour', string>;
   mcp: {
     paths: string[];
     ssePaths: string[];
@@ -105,10 +120,14 @@ function compileCondition(c: FingerprintCondition): CompiledCondition {
  */
 export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = true } = {}): KnowledgeBase {
   const files = [...(builtin ? signatureFiles(builtinSignatureDir) : []), ...extra.flatMap(signatureFiles)];
-  const merged: Required<Omit<SignatureFile, 'metaServerInfoKey'>> & { metaServerInfoKey?: string } = {
+  const merged: Required<Omit<SignatureFile, 'metaServerInfoKey' | 'remediation'>> & {
+    metaServerInfoKey?: string;
+    remediation: Partial<KnowledgeBase['remediation']>;
+  } = {
     endpoints: [],
     versionKeys: [],
     nameKeys: [],
+    imageKeys: [],
     textPatterns: [],
     headers: [],
     allowlist: [],
@@ -121,6 +140,10 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
     genericVersions: [],
     serverInfoFields: { replace: [], remove: [] },
     resultFields: [],
+    findings: [],
+    remediation: {},
+    uis: [],
+    revisionLists: [],
   };
   for (const file of files) {
     const raw = parseYaml(readTextFile(file), file) ?? {};
@@ -152,16 +175,34 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
       mergeUnique(merged.serverInfoFields.remove, f.serverInfoFields.remove);
     }
     if (f.metaServerInfoKey) merged.metaServerInfoKey = f.metaServerInfoKey;
+    mergeById(merged.findings, f.findings);
+    mergeById(merged.uis, f.uis);
+    mergeById(merged.revisionLists, f.revisionLists);
+    Object.assign(merged.remediation, f.remediation);
   }
   return {
     endpoints: merged.endpoints,
     versionKeys: new Set(merged.versionKeys.map((k) => k.toLowerCase())),
     nameKeys: new Set(merged.nameKeys.map((k) => k.toLowerCase())),
+    imageKeys: new Set(merged.imageKeys.map((k) => k.toLowerCase())),
     textPatterns: merged.textPatterns.map((t) => ({ id: t.id, re: compileRegex(t.regex, 'g') })),
     headers: merged.headers.map((h) => (h.extract ? { ...h, re: compileRegex(h.extract, 'g') } : { ...h })),
     allowlist: new Set(merged.allowlist),
     patterns: merged.patterns.map((p) => ({ ...p, re: compileRegex(p.regex, 'g') })),
     fingerprints: merged.fingerprints.map((fp) => ({ ...fp, when: fp.when.map(compileCondition) })),
+    findings: new Map(merged.findings.map((f) => [f.id, f])),
+    uis: merged.uis.map((u) => ({
+      ...u,
+      page: compileRegex(u.page, 'i'),
+      asset: u.asset.map((a) => compileRegex(a)),
+    })),
+    revisionLists: merged.revisionLists,
+    remediation: {
+      header: merged.remediation.header ?? '',
+      infrastructure: merged.remediation.infrastructure ?? '',
+      error: merged.remediation.error ?? '',
+      behaviour: merged.remediation.behaviour ?? '',
+    },
     mcp: {
       paths: merged.paths,
       ssePaths: merged.ssePaths,

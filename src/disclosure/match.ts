@@ -136,7 +136,14 @@ export function versionFromJson(value: unknown, kb: KnowledgeBase): JsonVersionI
       const key = k.toLowerCase();
       if (typeof child === 'string' || typeof child === 'number') {
         const s = String(child).trim();
-        if (kb.versionKeys.has(key) && isVersionish(key, s)) {
+        const image = kb.imageKeys.has(key) ? IMAGE_REF.exec(s) : null;
+        if (image?.groups) {
+          out.fields.push({ path: p, value: s });
+          if (!out.version && looksLikeVersion(image.groups['tag']!)) {
+            out.version = image.groups['tag']!;
+            out.product ??= image.groups['repo']!.split('/').pop()!;
+          }
+        } else if (kb.versionKeys.has(key) && isVersionish(key, s)) {
           out.fields.push({ path: p, value: s });
           if (!out.version && looksLikeVersion(s)) {
             out.version = s;
@@ -167,6 +174,8 @@ export function versionFromJson(value: unknown, kb: KnowledgeBase): JsonVersionI
   return out;
 }
 
+/** `ghcr.io/acme/mcp-server:1.2.3` (a digest-only reference has no tag and is not a version). */
+const IMAGE_REF = /^(?<repo>[a-z0-9][\w.\-/:]*?[\w.-]):(?<tag>[\w][\w.+-]{0,127})$/i;
 const HEX_COMMIT = /^[0-9a-f]{7,40}$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?/;
 function isVersionish(key: string, s: string): boolean {

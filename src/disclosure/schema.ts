@@ -34,6 +34,7 @@ export const endpointsFileSchema = z.object({
   endpoints: z.array(endpointSchema).default([]),
   versionKeys: z.array(z.string()).default([]),
   nameKeys: z.array(z.string()).default([]),
+  imageKeys: z.array(z.string()).default([]),
   textPatterns: z.array(z.object({ id: z.string(), regex: regexSource })).default([]),
 });
 
@@ -98,12 +99,50 @@ export const fingerprintSchema = z.object({
 });
 export const fingerprintsFileSchema = z.object({ fingerprints: z.array(fingerprintSchema).default([]) });
 
+export const findingSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  vector: z.enum(['endpoint', 'header', 'infrastructure', 'serverinfo', 'error', 'behaviour', 'ui']),
+  title: z.string(),
+  severity: severitySchema,
+  remediation: z.string(),
+});
+export const remediationSchema = z
+  .object({
+    header: z.string(),
+    infrastructure: z.string(),
+    error: z.string(),
+    behaviour: z.string(),
+  })
+  .partial();
+export type FindingSignature = z.infer<typeof findingSchema>;
+
+export const uiSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  product: z.string(),
+  title: z.string(),
+  severity: severitySchema,
+  page: regexSource,
+  asset: z.array(regexSource).default([]),
+});
+export type UiSignature = z.infer<typeof uiSchema>;
+
+export const revisionListSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  product: z.string(),
+  ecosystem: z.string(),
+  list: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).min(1),
+  first: z.string(),
+  last: z.string(),
+});
+export type RevisionListSignature = z.infer<typeof revisionListSchema>;
+
 /** Every signature file is one of these shapes; a user file may mix sections. */
 export const signatureFileSchema = z
   .object({
     endpoints: endpointsFileSchema.shape.endpoints.optional(),
     versionKeys: z.array(z.string()).optional(),
     nameKeys: z.array(z.string()).optional(),
+    imageKeys: z.array(z.string()).optional(),
     textPatterns: endpointsFileSchema.shape.textPatterns.optional(),
     headers: headersFileSchema.shape.headers.optional(),
     allowlist: headersFileSchema.shape.allowlist.optional(),
@@ -117,6 +156,10 @@ export const signatureFileSchema = z
     serverInfoFields: mcpFileSchema.shape.serverInfoFields.optional(),
     resultFields: mcpFileSchema.shape.resultFields.optional(),
     metaServerInfoKey: z.string().optional(),
+    findings: z.array(findingSchema).optional(),
+    uis: z.array(uiSchema).optional(),
+    revisionLists: z.array(revisionListSchema).optional(),
+    remediation: remediationSchema.optional(),
   })
   .strict();
 export type SignatureFile = z.infer<typeof signatureFileSchema>;
