@@ -4,11 +4,9 @@
  * Field names follow the Sigma taxonomy (`category: webserver`, with the `category: proxy` spellings as
  * aliases) so SigmaHQ web rules match without a field mapping. A field the log line does not carry is
  * `undefined`: Sigma `null` and `|exists: false` must treat `undefined` and a missing key alike.
+ * Every WebserverEvent is a `SigmaEvent` (src/sigma/types.ts): a plain object keyed by field names.
  * See src/logs/README.md for the per-format mapping.
  */
-
-/** What the Sigma engine evaluates: a plain object keyed by Sigma field names. */
-export type SigmaEvent = Readonly<Record<string, unknown>>;
 
 export interface WebserverEvent {
   /** Client address as the server saw it (the TCP peer or the address the server was told to trust). */
