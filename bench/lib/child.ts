@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 /** Starts `node script args`, waits for its first stdout line (JSON) and returns it with the process. */
-export async function startChild<T>(script: string, args: string[]): Promise<{ child: ChildProcess; ready: T }> {
+export async function startChild<T>(
+  script: string,
+  args: string[],
+): Promise<{ child: ChildProcess; ready: T }> {
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<T>((resolve, reject) => {
@@ -22,7 +25,10 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Runs a command to completion, collecting stderr. */
-export function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
+export function run(
+  cmd: string,
+  args: string[],
+): Promise<{ code: number | null; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -91,8 +91,12 @@ try {
   await agent.close();
 
   console.log(`servers: ${nServers} (lab sdk-streamable), concurrency ${concurrency}`);
-  console.log(`full audit: ${secs(auditMs)} s, ${totalRequests} requests (${Math.round(totalRequests / (auditMs / 1000))} req/s), ${findings} findings`);
-  console.log(`raw undici replay: ${secs(replayMs)} s (${Math.round(totalRequests / (replayMs / 1000))} req/s)`);
+  console.log(
+    `full audit: ${secs(auditMs)} s, ${totalRequests} requests (${Math.round(totalRequests / (auditMs / 1000))} req/s), ${findings} findings`,
+  );
+  console.log(
+    `raw undici replay: ${secs(replayMs)} s (${Math.round(totalRequests / (replayMs / 1000))} req/s)`,
+  );
   console.log(`ratio audit/replay: ${(auditMs / replayMs).toFixed(2)}x (goal <= 1.5x)`);
 
   // 3. 10k targets through the CLI, JSON Lines to /dev/null, peak RSS.
@@ -121,7 +125,9 @@ try {
     rmSync(dir, { recursive: true, force: true });
     const kib = Number(/max-rss-kib=(\d+)/.exec(res.stderr)?.[1] ?? Number.NaN);
     if (res.code !== 0) console.log(`10k run exited ${res.code}: ${res.stderr.trim().split('\n')[0]}`);
-    console.log(`${nTargets} targets (jsonl): ${secs(res.ms)} s, peak RSS ${(kib / 1024).toFixed(0)} MiB (goal <= 150 MB = ${(150e6 / 2 ** 20).toFixed(0)} MiB)`);
+    console.log(
+      `${nTargets} targets (jsonl): ${secs(res.ms)} s, peak RSS ${(kib / 1024).toFixed(0)} MiB (goal <= 150 MB = ${(150e6 / 2 ** 20).toFixed(0)} MiB)`,
+    );
   }
 } finally {
   await stopChild(child);
