@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { register as advisories } from './advisories.js';
+import { register as detect } from './detect.js';
 import { register as fleet } from './fleet.js';
 import { register as lab } from './lab.js';
+import { register as rules } from './rules.js';
 import { register as scan } from './scan.js';
 
 /** Each command module registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [scan, advisories, fleet, lab];
+export const commands: RegisterCommand[] = [scan, detect, rules, advisories, fleet, lab];

@@ -59,8 +59,12 @@ export function useColor(stream: NodeJS.WritableStream, flag?: boolean): boolean
   return Boolean((stream as NodeJS.WriteStream).isTTY);
 }
 
-/** stdout, or the file named by `-o`. Errors opening the file are user errors. */
-export async function openOutput(path: string | undefined, colorFlag?: boolean): Promise<Output> {
+/** stdout, or the file named by `-o` (`append`: added to, not replaced). Errors opening it are user errors. */
+export async function openOutput(
+  path: string | undefined,
+  colorFlag?: boolean,
+  opts: { append?: boolean } = {},
+): Promise<Output> {
   if (!path || path === '-') {
     const stream = process.stdout;
     return {
@@ -70,7 +74,7 @@ export async function openOutput(path: string | undefined, colorFlag?: boolean):
       close: async () => {},
     };
   }
-  const stream: WriteStream = createWriteStream(path);
+  const stream: WriteStream = createWriteStream(path, { flags: opts.append ? 'a' : 'w' });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', (err: NodeJS.ErrnoException) =>

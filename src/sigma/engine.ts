@@ -6,7 +6,14 @@ import { UserError } from '../util/errors.js';
 import { issuePath } from '../util/validate.js';
 import { CorrelationRuntime, modeOf, type RuntimeSnapshot } from './correlation/runtime.js';
 import type { CompiledCorrelation, CorrelationHit } from './correlation/types.js';
-import { allOf, type Compiled, type CompileFail, compileDetection, type Test } from './match/compile.js';
+import {
+  allOf,
+  type Compiled,
+  type CompileFail,
+  compileDetection,
+  type LitTree,
+  type Test,
+} from './match/compile.js';
 import { EventContext, type Getter, scalarString } from './match/event-context.js';
 import { getterFor, Registry } from './match/registry.js';
 import { toNumber } from './modifiers.js';
@@ -68,6 +75,14 @@ export interface CompiledRule {
   readonly rule: SigmaRule;
 }
 
+/**
+ * Literals a rule's match requires (filters aside), for prefilters outside the engine: `lits` = one of
+ * these lowercase texts occurs in `field` (null: in the keyword haystack, `_raw`); `and` / `or` combine.
+ */
+export type LiteralTree =
+  | { readonly t: 'lits'; readonly field: string | null; readonly texts: readonly string[] }
+  | { readonly t: 'and' | 'or'; readonly kids: readonly LiteralTree[] };
+
 export interface EngineSnapshot {
   readonly version: 1;
   readonly watermark: number | null;
@@ -108,6 +123,7 @@ export class SigmaEngine {
   private readonly ruleBindings: readonly (readonly Binding[])[];
   private readonly corrBindings: readonly (readonly Binding[])[];
   private readonly runtimes: readonly CorrelationRuntime[];
+  private readonly literalTrees: readonly (LiteralTree | null)[];
   private watermark = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private late = 0;
@@ -117,6 +133,7 @@ export class SigmaEngine {
     rules: CompiledRule[];
     tests: Test[];
     atoms: Compiled['atoms'][];
+    lits: (LitTree | null)[];
     reg: Registry;
     correlations: CompiledCorrelation[];
     ruleBindings: Binding[][];
@@ -156,6 +173,24 @@ export class SigmaEngine {
     this.candidates = new Int32Array(this.rules.length);
     reg.finalize();
     this.ctx = new EventContext(reg.getters, reg.targets, reg.needleCount);
+    const resolve = (l: LitTree): LiteralTree => {
+      if (l.t !== 'any') return { t: l.t, kids: l.kids.map(resolve) };
+      const fi = reg.targets[reg.needleTarget[l.ids[0]!]!]!.field;
+      return {
+        t: 'lits',
+        field: fi === null ? null : reg.fieldNames[fi]!,
+        texts: l.ids.map((id) => reg.needleText[id]!),
+      };
+    };
+    this.literalTrees = parts.lits.map((l) => (l ? resolve(l) : null));
+  }
+
+  /**
+   * What rule `index` needs to occur in an event (before filters), or null when nothing is known (a
+   * rule made only of numbers, regexes, `null` or negations). See LiteralTree.
+   */
+  literalTree(index: number): LiteralTree | null {
+    return this.literalTrees[index] ?? null;
   }
 
   /**
@@ -455,6 +490,7 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
   const rules: CompiledRule[] = [];
   const tests: Test[] = [];
   const atoms: Compiled['atoms'][] = [];
+  const lits: (LitTree | null)[] = [];
   collection.rules.forEach((r, index) => {
     const missing = new Set<string>();
     const base = compileDetection(
@@ -480,6 +516,7 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
       : base;
     tests.push(full.test);
     atoms.push(options.prefilter === false ? null : base.atoms);
+    lits.push(base.lits ?? null);
     rules.push({
       kind: 'rule',
       index,
@@ -620,6 +657,7 @@ export function compileCollection(collection: SigmaCollection, options: CompileO
     rules,
     tests,
     atoms,
+    lits,
     reg,
     correlations: compiledCorrs,
     ruleBindings,

@@ -10,6 +10,7 @@ export {
   compileCollection,
   type EngineSnapshot,
   type EngineStats,
+  type LiteralTree,
   SigmaEngine,
 } from './engine.js';
 export { lintCollection, lintDocument } from './lint.js';

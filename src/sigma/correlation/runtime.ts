@@ -279,7 +279,12 @@ export class CorrelationRuntime {
       this.expire(s, out);
       s = undefined;
     }
-    if (s === undefined) s = this.alloc(key, ts, out);
+    if (s === undefined) {
+      // A later step of an ordered sequence with no group yet cannot advance it: allocating state for
+      // it would only cost memory (every MCP client's initialize, say, when step one is a rare probe).
+      if (input > 0 && this.meta.type === 'temporal_ordered') return;
+      s = this.alloc(key, ts, out);
+    }
     if (this.mode === 'anchored') {
       this.addAnchored(s, ts, input, value, event, out);
       return;

@@ -21,10 +21,21 @@ export interface Atoms {
   readonly minLen: number;
 }
 
+/**
+ * What must occur for a test to pass, as a tree of needle sets: `any` = one of these needles occurs,
+ * `and` / `or` combine. Unlike `atoms` (one set, chosen for the engine's own prefilter), it keeps every
+ * alternative, so a caller can pick the set that is rarest in its data (detect's line prefilter).
+ */
+export type LitTree =
+  | { readonly t: 'any'; readonly ids: readonly number[] }
+  | { readonly t: 'and' | 'or'; readonly kids: readonly LitTree[] };
+
 export interface Compiled {
   readonly test: Test;
   readonly cost: number;
   readonly atoms: Atoms | null;
+  /** Absent or null: no literal requirement is known. */
+  readonly lits?: LitTree | null;
 }
 
 export interface CompileOptions {
@@ -96,6 +107,8 @@ export function allOf(parts: Compiled[]): Compiled {
   const cost = sorted.reduce((s, p) => s + p.cost, 0);
   let atoms: Atoms | null = null;
   for (const p of sorted) if (p.atoms && (!atoms || better(p.atoms, atoms))) atoms = p.atoms;
+  const kids = parts.map((p) => p.lits).filter((l): l is LitTree => !!l);
+  const lits: LitTree | null = kids.length === 0 ? null : kids.length === 1 ? kids[0]! : { t: 'and', kids };
   const [a, b, c] = tests as [Test, Test, Test | undefined];
   const test: Test =
     tests.length === 2
@@ -106,7 +119,7 @@ export function allOf(parts: Compiled[]): Compiled {
             for (let i = 0; i < tests.length; i++) if (!tests[i]!(x)) return false;
             return true;
           };
-  return { test, cost, atoms };
+  return { test, cost, atoms, lits };
 }
 
 export function anyOf(parts: Compiled[]): Compiled {
@@ -124,6 +137,9 @@ export function anyOf(parts: Compiled[]): Compiled {
     }
     atoms = { ids, minLen };
   }
+  const lits: LitTree | null = parts.every((p) => p.lits)
+    ? { t: 'or', kids: parts.map((p) => p.lits!) }
+    : null;
   const [a, b] = tests as [Test, Test];
   const test: Test =
     tests.length === 2
@@ -132,7 +148,7 @@ export function anyOf(parts: Compiled[]): Compiled {
           for (let i = 0; i < tests.length; i++) if (tests[i]!(x)) return true;
           return false;
         };
-  return { test, cost, atoms };
+  return { test, cost, atoms, lits };
 }
 
 /** Fewer needles is a sharper prefilter; among equals, longer needles match less often. */
@@ -291,7 +307,7 @@ function compileItem(item: DetectionItem, reg: Registry, opts: CompileOptions, f
     };
     test = negate ? (c) => !r(c) : r;
   }
-  return { test, cost, atoms };
+  return { test, cost, atoms, lits: atoms ? { t: 'any', ids: [...atoms.ids] } : null };
 }
 
 type Shape =
