@@ -77,25 +77,32 @@ const host = nonEmpty('host name').refine((h) => !/[\s/]/.test(h), {
   error: (iss) => `not a host name: ${JSON.stringify(iss.input)}`,
 });
 
-export const allowSchema = z.strictObject({
+/** A map that rejects unknown keys, naming the key and the ones it knows. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown key ${iss.keys.map((k) => `'${k}'`).join(', ')} (known: ${known})`
+        : undefined,
+  });
+}
+
+export const allowSchema = strict({
   cidrs: z.array(cidr).default([]),
   userAgents: z.array(nonEmpty('user agent')).default([]),
   paths: z.array(path).default([]),
 });
 
-export const detectConfigSchema = z.strictObject({
+export const detectConfigSchema = strict({
   allow: allowSchema.default({ cidrs: [], userAgents: [], paths: [] }),
   hosts: z.array(host).default([]),
-  rules: z
-    .strictObject({ disable: z.array(nonEmpty('rule reference')).default([]) })
-    .default({ disable: [] }),
-  alerts: z
-    .strictObject({
-      window: duration.default(3_600_000),
-      samples: z.number().int().min(1).max(100).default(5),
-      uris: z.number().int().min(1).max(1000).default(20),
-    })
-    .default({ window: 3_600_000, samples: 5, uris: 20 }),
+  rules: strict({ disable: z.array(nonEmpty('rule reference')).default([]) }).default({ disable: [] }),
+  alerts: strict({
+    window: duration.default(3_600_000),
+    samples: z.number().int().min(1).max(100).default(5),
+    uris: z.number().int().min(1).max(1000).default(20),
+  }).default({ window: 3_600_000, samples: 5, uris: 20 }),
   placeholders: z
     .record(
       z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'placeholder names are letters, digits, _ . -' }),

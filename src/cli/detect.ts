@@ -133,8 +133,7 @@ Files are read oldest first (by their first timestamp). The summary goes to stde
           process.stderr.write(`mcpward detect: ${line}\n`);
         return {
           lines: stats.lines,
-          evaluated: stats.parsed + stats.prefiltered,
-          prefiltered: stats.prefiltered,
+          evaluated: stats.parsed,
           skipped: stats.skipped,
           skippedBy: stats.skippedBy,
           alerts: byLevel,

@@ -132,7 +132,7 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
   const fixed = resolveFormat(opts.format);
   const literals =
     opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(paths));
-  const prefilter = literals ? linePrefilter(literals) : undefined;
+
   const total = newStats();
   const sizes = new Map<string, number>();
   for (const p of paths) if (p !== STDIN) sizes.set(p, (await stat(p)).size);
@@ -145,7 +145,7 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
     fillSampleTexts(batch);
     await opts.onAlerts(batch);
   };
-  const matcher = new Matcher(rt.pack, fields);
+  const matcher = new Matcher(rt.pack, fields, literals ? linePrefilter(literals) : undefined);
   const minParallel = opts.minParallelBytes ?? 4 * 1024 * 1024;
   let pool: MatchPool | undefined;
   const parallel: string[] = [];
@@ -189,7 +189,7 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
       } else {
         const reader = new LogReader([path], {
           format: opts.format,
-          ...(prefilter ? { prefilter } : {}),
+          onFormat: (d) => matcher.setFormat(d.format),
           ...(opts.stdin ? { stdin: opts.stdin } : {}),
         });
         let lastOffset = 0;

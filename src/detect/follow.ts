@@ -58,10 +58,11 @@ export async function detectFollow(opts: FollowOptions): Promise<Following> {
     }
   }
   const fields = AlertRuntime.fieldsFor(rt.pack);
-  const matcher = new Matcher(rt.pack, fields);
-  const out: Alert[] = [];
   const literals =
     opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(opts.paths));
+  const matcher = new Matcher(rt.pack, fields, literals ? linePrefilter(literals) : undefined);
+  const formats = new Map<string, string>();
+  const out: Alert[] = [];
   let follower: LogFollower | undefined;
   follower = await LogFollower.start({
     paths: opts.paths,
@@ -71,8 +72,9 @@ export async function detectFollow(opts: FollowOptions): Promise<Following> {
     ...(opts.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: opts.checkpointIntervalMs } : {}),
     ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
     getState: () => rt.snapshot(),
-    ...(literals ? { prefilter: linePrefilter(literals) } : {}),
-    onEvents: async (events) => {
+    onFormat: (d) => formats.set(d.source, d.format),
+    onEvents: async (events, source) => {
+      matcher.setFormat(formats.get(source) ?? '');
       for (const ev of events) matcher.add(ev);
       applyBatch(rt, fields, matcher.take(), 0, out);
       if (out.length) {

@@ -10,6 +10,7 @@ import type { Alert } from '../alerts/model.js';
 import type { RulePack } from '../alerts/pack.js';
 import type { AlertRuntime } from '../alerts/runtime.js';
 import type { CompiledRule, SigmaEngine } from '../sigma/index.js';
+import { PREFILTER_FORMATS } from './prefilter.js';
 
 export interface MatchBatch {
   /** Matching events in this batch. */
@@ -32,19 +33,32 @@ export interface MatchBatch {
   events: number;
 }
 
-/** Stage one: events → MatchBatch. One per thread (the engine keeps per-event scratch space). */
+/**
+ * Stage one: events → MatchBatch. One per thread (the engine keeps per-event scratch space). With a
+ * prefilter (see prefilter.ts), lines of a format it is exact for that hold none of the rules' literals
+ * skip the rules; their time still counts.
+ */
 export class Matcher {
   private batch!: MatchBatch;
   private readonly engine: SigmaEngine;
   private readonly derived: boolean;
+  private active: ((line: string) => boolean) | undefined;
+  /** Lines the prefilter let skip the rules (for diagnostics). */
+  prefiltered = 0;
 
   constructor(
     pack: RulePack,
     private readonly fields: readonly string[],
+    private readonly prefilter?: (line: string) => boolean,
   ) {
     this.engine = pack.engine;
     this.derived = pack.derivedInDetection;
     this.reset();
+  }
+
+  /** The format of the events that follow (the prefilter applies to some formats only). */
+  setFormat(name: string): void {
+    this.active = this.prefilter && PREFILTER_FORMATS.has(name) ? this.prefilter : undefined;
   }
 
   private reset(): void {
@@ -72,6 +86,11 @@ export class Matcher {
     if (!Number.isNaN(t)) {
       b.lastTime = t;
       if (t > b.maxTime) b.maxTime = t;
+    }
+    const pf = this.active;
+    if (pf !== undefined && !pf(ev['_raw'] as string)) {
+      this.prefiltered++;
+      return;
     }
     if (this.derived) addDerivedFields(ev as Record<string, unknown>);
     const matches = this.engine.match(ev);

@@ -1,7 +1,8 @@
 /**
  * The line prefilter: most access-log lines hold none of the literals any rule needs (no version
- * endpoint, no MCP path, no scanner name), so they cannot match and need not be parsed. A byte-level
- * automaton over each line decides that before the line is even decoded.
+ * endpoint, no MCP path, no scanner name), so they cannot match and the rules need not be evaluated
+ * on them. One automaton pass over the line decides that. (Lines are still parsed: their time moves
+ * the correlation clock, and a malformed one is still counted as skipped.)
  *
  * Exact, not a heuristic, because:
  *   - the literals come from the engine (LiteralTree: what each rule's match requires), and a rule
@@ -14,7 +15,6 @@
  * that occurs least in a sample of the log is chosen, so a rule needing "a version endpoint and a
  * browser User-Agent" is keyed on the endpoints, not on `mozilla/`.
  */
-import type { LinePrefilter } from '../logs/pipeline.js';
 import type { LiteralTree, SigmaEngine } from '../sigma/index.js';
 
 /** Formats whose event fields are substrings of the line as written (modulo escapes). */
@@ -218,28 +218,17 @@ export function literalAutomaton(literals: readonly string[]): Int32Array {
   return table;
 }
 
-/** A LinePrefilter over these literals (see planPrefilter). */
-export function linePrefilter(literals: readonly string[]): LinePrefilter {
+/** Whether a line may match (false: it holds none of the literals), for these literals (see planPrefilter). */
+export function linePrefilter(literals: readonly string[]): (line: string) => boolean {
   const table = literalAutomaton(literals);
-  return {
-    formats: PREFILTER_FORMATS,
-    bytes(buf, start, end) {
-      let s = 0;
-      for (let i = start; i < end; i++) {
-        s = table[(s << 8) | buf[i]!]!;
-        if (s < 0) return true;
-      }
-      return false;
-    },
-    text(line) {
-      let s = 0;
-      for (let i = 0; i < line.length; i++) {
-        const c = line.charCodeAt(i);
-        if (c > 0xff) return true;
-        s = table[(s << 8) | c]!;
-        if (s < 0) return true;
-      }
-      return false;
-    },
+  return (line) => {
+    let s = 0;
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c > 0xff) return true;
+      s = table[(s << 8) | c]!;
+      if (s < 0) return true;
+    }
+    return false;
   };
 }

@@ -11,7 +11,6 @@ const MAX_SAMPLES = 20;
 export function mergeStats(into: LogStats, part: LogStats, lineBase: number, formats = true): void {
   into.lines += part.lines;
   into.parsed += part.parsed;
-  into.prefiltered += part.prefiltered;
   into.skipped += part.skipped;
   for (const r of SKIP_REASONS) into.skippedBy[r] += part.skippedBy[r];
   for (const s of part.samples) {

@@ -20,10 +20,8 @@ export function summaryLines(
     .map((r) => `${n(stats.skippedBy[r])} ${r}`)
     .join(', ');
   const files = `${stats.inputs} input${stats.inputs === 1 ? '' : 's'}`;
-  const evaluated = stats.parsed + stats.prefiltered;
-  const passed = stats.prefiltered ? ` (${n(stats.prefiltered)} without any rule literal, not parsed)` : '';
   const lines = [
-    `${n(stats.lines)} lines read = ${n(evaluated)} evaluated${passed} + ${n(stats.skipped)} skipped${skipped ? ` (${skipped})` : ''}; ${files} in ${(ms / 1000).toFixed(1)} s${rate(stats.lines, ms)}`,
+    `${n(stats.lines)} lines read = ${n(stats.parsed)} evaluated + ${n(stats.skipped)} skipped${skipped ? ` (${skipped})` : ''}; ${files} in ${(ms / 1000).toFixed(1)} s${rate(stats.lines, ms)}`,
   ];
   const total = ALERT_LEVELS.reduce((s, l) => s + (alerts[l] ?? 0), 0);
   const byLevel = [...ALERT_LEVELS]

@@ -22,8 +22,7 @@ function main(): void {
   const init = workerData as WorkerInit;
   const pack = loadRulePack(init.spec as PackSpec);
   const formats = new Map<string, ReturnType<typeof resolveFormat>>();
-  const matcher = new Matcher(pack, init.fields);
-  const prefilter = init.literals ? linePrefilter(init.literals) : undefined;
+  const matcher = new Matcher(pack, init.fields, init.literals ? linePrefilter(init.literals) : undefined);
   const buf = Buffer.allocUnsafe(READ_BYTES);
   port.on('message', (task: WorkerTask) => {
     let reply: WorkerReply;
@@ -42,7 +41,8 @@ function main(): void {
       format = resolveFormat(task.format);
       formats.set(task.format, format);
     }
-    const pipe = new InputPipeline(task.file, { format, stats, maxSamples: 20, prefilter });
+    if (format.kind === 'fixed') matcher.setFormat(format.name);
+    const pipe = new InputPipeline(task.file, { format, stats, maxSamples: 20 });
     const splitter = new LineSplitter(pipe, task.maxLineBytes, {
       offset: task.start,
       line: 0,

@@ -20,14 +20,7 @@ import { type CheckpointEntry, loadCheckpoint, saveCheckpoint } from './checkpoi
 import type { WebserverEvent } from './event.js';
 import { type FormatChoice, resolveFormat } from './formats.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type SplitterPosition } from './lines.js';
-import {
-  type FormatDecision,
-  InputPipeline,
-  type LinePrefilter,
-  type LogStats,
-  newStats,
-  type SkippedLine,
-} from './pipeline.js';
+import { type FormatDecision, InputPipeline, type LogStats, newStats, type SkippedLine } from './pipeline.js';
 
 const CHUNK_BYTES = 256 * 1024;
 const START: SplitterPosition = { offset: 0, line: 0, skipping: false };
@@ -59,8 +52,6 @@ export interface FollowOptions {
   maxBytesPerPass?: number;
   onSkip?: (s: SkippedLine) => void;
   onFormat?: (d: FormatDecision) => void;
-  /** Passes over lines that cannot matter without parsing them (see LinePrefilter). */
-  prefilter?: LinePrefilter;
   /** Rotation, truncation and read problems (also kept in stats.problems). */
   onProblem?: (p: { source: string; message: string }) => void;
 }
@@ -188,7 +179,6 @@ export class LogFollower {
         stats: this.stats,
         onSkip: this.opts.onSkip,
         onFormat: this.opts.onFormat,
-        prefilter: this.opts.prefilter,
       });
       const entries = cp?.files.filter((e) => e.path === path) ?? [];
       const f: Followed = { path, cur: undefined, old: [], pipe, known: entries.length > 0 };

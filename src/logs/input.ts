@@ -5,7 +5,7 @@
  *
  *   const reader = new LogReader(['/var/log/nginx/access.log*'], { format: 'auto' });
  *   for await (const batch of reader) for (const ev of batch) ...;
- *   reader.stats; // lines = parsed + prefiltered + skipped (prefiltered: 0 without a prefilter)
+ *   reader.stats; // lines = parsed + skipped
  */
 
 import { open, stat } from 'node:fs/promises';
@@ -17,14 +17,7 @@ import { errorMessage, UserError } from '../util/errors.js';
 import type { WebserverEvent } from './event.js';
 import { type FormatChoice, resolveFormat } from './formats.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './lines.js';
-import {
-  type FormatDecision,
-  InputPipeline,
-  type LinePrefilter,
-  type LogStats,
-  newStats,
-  type SkippedLine,
-} from './pipeline.js';
+import { type FormatDecision, InputPipeline, type LogStats, newStats, type SkippedLine } from './pipeline.js';
 
 export const STDIN = '-';
 // One batch of events per read: 256 KiB (~1.5k combined lines) keeps a batch small enough to die young
@@ -42,8 +35,6 @@ export interface ReadOptions {
   stdin?: NodeJS.ReadableStream;
   /** Skipped lines kept in stats.samples (default 20). */
   maxSamples?: number;
-  /** Passes over lines that cannot matter without parsing them (see LinePrefilter). */
-  prefilter?: LinePrefilter;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -170,7 +161,6 @@ export class LogReader implements AsyncIterable<WebserverEvent[]> {
       onSkip: this.opts.onSkip,
       onFormat: this.opts.onFormat,
       maxSamples: this.opts.maxSamples,
-      prefilter: this.opts.prefilter,
     });
     const splitter = new LineSplitter(pipe, this.opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     try {

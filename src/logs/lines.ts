@@ -15,12 +15,6 @@ export interface LineSink {
   /** A complete line (without `\n` / `\r\n`), 1-based number, byte offset of its first byte. */
   line(text: string, lineNo: number, offset: number): void;
   bad(reason: BadLineReason, lineNo: number, offset: number): void;
-  /**
-   * Optional: sees a good line's bytes (`buf[start, end)`) before it is decoded. Returning true means
-   * the sink has dealt with the line from its bytes alone (a prefilter passed over it): it is neither
-   * decoded nor given to `line()`.
-   */
-  passOver?(buf: Buffer, start: number, end: number, lineNo: number, offset: number): boolean;
 }
 
 /** Where a splitter stands; enough to resume on a fresh splitter. */
@@ -59,7 +53,6 @@ export class LineSplitter {
   private skipping: boolean;
   private pending: Buffer[] = [];
   private pendingLen = 0;
-  private readonly passOver: LineSink['passOver'];
 
   constructor(
     private readonly sink: LineSink,
@@ -69,7 +62,6 @@ export class LineSplitter {
     this.lineNo = start.line;
     this.consumed = start.offset;
     this.skipping = start.skipping;
-    this.passOver = sink.passOver?.bind(sink);
   }
 
   get position(): SplitterPosition {
@@ -176,7 +168,6 @@ export class LineSplitter {
    */
   private lines(buf: Buffer, pos: number, last: number, kind: 0 | 1 | 2, offset: number): void {
     const sink = this.sink;
-    const pass = this.passOver;
     const max = this.maxLineBytes;
     while (pos <= last) {
       const nl = buf.indexOf(10, pos);
@@ -185,18 +176,14 @@ export class LineSplitter {
       const n = ++this.lineNo;
       if (end === pos) sink.bad('empty', n, offset);
       else if (nl - pos > max) sink.bad('too-long', n, offset);
-      else if (kind !== 0 && pass?.(buf, pos, end, n, offset)) {
-        // Known-good region, and the sink dealt with the bytes: nothing to decode.
-      } else if (kind === 1) sink.line(asciiSlice(buf, pos, end), n, offset);
+      else if (kind === 1) sink.line(asciiSlice(buf, pos, end), n, offset);
       else if (kind === 2) sink.line(utf8Slice(buf, pos, end), n, offset);
       else {
         const line = buf.subarray(pos, end);
         if (line.indexOf(0) !== -1) sink.bad('binary', n, offset);
-        else if (isAscii(line)) {
-          if (!pass?.(buf, pos, end, n, offset)) sink.line(asciiSlice(buf, pos, end), n, offset);
-        } else if (isUtf8(line)) {
-          if (!pass?.(buf, pos, end, n, offset)) sink.line(utf8Slice(buf, pos, end), n, offset);
-        } else sink.bad('invalid-utf8', n, offset);
+        else if (isAscii(line)) sink.line(asciiSlice(buf, pos, end), n, offset);
+        else if (isUtf8(line)) sink.line(utf8Slice(buf, pos, end), n, offset);
+        else sink.bad('invalid-utf8', n, offset);
       }
       offset += nl + 1 - pos;
       pos = nl + 1;

@@ -1,6 +1,6 @@
 /**
  * Lines → events for one input: applies the chosen parser (sniffing it first for `auto`), collects
- * events into batches, and counts everything so that `lines = parsed + prefiltered + skipped` always holds.
+ * events into batches, and counts everything so that `lines = parsed + skipped` always holds.
  */
 
 import { LineError, type LineParser, type LineRef, type WebserverEvent } from './event.js';
@@ -39,14 +39,9 @@ export interface FormatDecision {
 }
 
 export interface LogStats {
-  /**
-   * Lines read: always `parsed + prefiltered + skipped` (empty lines are counted as skipped, reason
-   * `empty`).
-   */
+  /** Lines read: always `parsed + skipped` (empty lines are counted as skipped, reason `empty`). */
   lines: number;
   parsed: number;
-  /** Good lines a prefilter passed over without parsing (they cannot matter to the consumer). */
-  prefiltered: number;
   skipped: number;
   skippedBy: Record<SkipReason, number>;
   /** The first skipped lines (up to a cap), for reporting; `skippedBy` has the full counts. */
@@ -61,31 +56,7 @@ export interface LogStats {
 export function newStats(): LogStats {
   const skippedBy = {} as Record<SkipReason, number>;
   for (const r of SKIP_REASONS) skippedBy[r] = 0;
-  return {
-    lines: 0,
-    parsed: 0,
-    prefiltered: 0,
-    skipped: 0,
-    skippedBy,
-    samples: [],
-    inputs: 0,
-    formats: [],
-    problems: [],
-  };
-}
-
-/**
- * Passes over lines that cannot matter to the consumer without parsing them (detect: lines that hold
- * none of the rules' literals). Only used for the formats it names, whose fields appear verbatim in
- * the line; both checks must agree for the same line.
- */
-export interface LinePrefilter {
-  /** Format names (see FORMATS) it is exact for. */
-  readonly formats: ReadonlySet<string>;
-  /** False when the line (bytes [start, end), one line without its newline) cannot matter. */
-  bytes(buf: Buffer, start: number, end: number): boolean;
-  /** The same for a decoded line. */
-  text(line: string): boolean;
+  return { lines: 0, parsed: 0, skipped: 0, skippedBy, samples: [], inputs: 0, formats: [], problems: [] };
 }
 
 export interface PipelineOptions {
@@ -96,7 +67,6 @@ export interface PipelineOptions {
   onFormat?: ((d: FormatDecision) => void) | undefined;
   /** How many skipped lines to keep in `stats.samples` (default 20). */
   maxSamples?: number | undefined;
-  prefilter?: LinePrefilter | undefined;
 }
 
 interface Held {
@@ -108,8 +78,6 @@ interface Held {
 export class InputPipeline implements LineSink {
   batch: WebserverEvent[] = [];
   private parse: LineParser | undefined;
-  /** The prefilter, once the format is known and the prefilter is exact for it. */
-  private pf: LinePrefilter | undefined;
   private held: Held[] = [];
   private readonly ref: LineRef;
 
@@ -120,7 +88,6 @@ export class InputPipeline implements LineSink {
     this.ref = { source, line: 0, offset: 0 };
     if (opts.format.kind === 'fixed') {
       this.parse = opts.format.parse;
-      this.usePrefilter(opts.format.name);
       this.decided({ source, format: opts.format.name, sniffed: false });
     }
   }
@@ -137,20 +104,6 @@ export class InputPipeline implements LineSink {
   /** Format chosen so far (undefined while `auto` is still sampling). */
   get parser(): LineParser | undefined {
     return this.parse;
-  }
-
-  private usePrefilter(format: string): void {
-    const pf = this.opts.prefilter;
-    this.pf = pf?.formats.has(format) ? pf : undefined;
-  }
-
-  passOver(buf: Buffer, start: number, end: number): boolean {
-    const pf = this.pf;
-    if (pf === undefined || pf.bytes(buf, start, end)) return false;
-    const stats = this.opts.stats;
-    stats.lines++;
-    stats.prefiltered++;
-    return true;
   }
 
   line(text: string, lineNo: number, offset: number): void {
@@ -193,7 +146,6 @@ export class InputPipeline implements LineSink {
       return;
     }
     this.parse = res.parse;
-    this.usePrefilter(res.name);
     this.decided({
       source: this.ref.source,
       format: res.name,
@@ -201,14 +153,7 @@ export class InputPipeline implements LineSink {
       matched: res.matched,
       sampled: res.sampled,
     });
-    const pf = this.pf;
-    for (const h of held) {
-      // Held lines were decoded before the format (and so the prefilter) was known.
-      if (pf !== undefined && !pf.text(h.text)) {
-        this.opts.stats.lines++;
-        this.opts.stats.prefiltered++;
-      } else this.line(h.text, h.line, h.offset);
-    }
+    for (const h of held) this.line(h.text, h.line, h.offset);
   }
 
   /** Takes the events parsed so far. */
