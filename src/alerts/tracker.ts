@@ -257,7 +257,7 @@ export class AlertTracker {
     };
     const o = this.start('r', rule.index, source, alert, t + this.windowMs, out);
     this.fold(o, item);
-    if (this.emitOnOpen) out.push(alert);
+    if (this.emitOnOpen) out.push(frozenCopy(alert));
   }
 
   private onHit(h: CorrelationHit, out: Alert[]): void {
@@ -312,7 +312,7 @@ export class AlertTracker {
       }
     if (alert.count === 0 && h.event) this.fold(o, itemOf(h.event, h.timestamp));
     if (Number.isFinite(first)) alert.firstSeen = first;
-    if (this.emitOnOpen) out.push(alert);
+    if (this.emitOnOpen) out.push(frozenCopy(alert));
   }
 
   private fold(o: Open, it: Item): void {
@@ -567,4 +567,15 @@ function planLeaves(engine: SigmaEngine): { leaves: Leaf[][]; retention: number[
     }
   });
   return { leaves, retention };
+}
+
+/** What an alert looked like when it opened: later events fold into the tracker's own copy only. */
+function frozenCopy(a: Alert): Alert {
+  return {
+    ...a,
+    group: { ...a.group },
+    uris: [...a.uris],
+    userAgents: [...a.userAgents],
+    samples: a.samples.map((s) => ({ ...s })),
+  };
 }

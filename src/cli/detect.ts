@@ -12,7 +12,7 @@ import { resolveFormat } from '../logs/formats.js';
 import { ALERT_FORMATS, type AlertFormat, alertReporter } from '../report/alert-report.js';
 import { Progress } from '../report/progress.js';
 import { UserError } from '../util/errors.js';
-import { collect, EXIT, openOutput, parsePositiveInt, write } from './common.js';
+import { collect, EXIT, openOutput, parseDuration, parsePositiveInt, write } from './common.js';
 
 /** `--fail-on`: a Sigma level (`info` for informational) or `none`. */
 export function parseFailLevel(value: string): AlertLevel | 'none' {
@@ -31,6 +31,7 @@ interface DetectFlags {
   allow: string[];
   follow: boolean;
   checkpoint?: string;
+  checkpointEvery: number;
   fromStart: boolean;
   format: AlertFormat;
   output?: string;
@@ -64,6 +65,12 @@ export function register(program: Command): void {
     )
     .option('-F, --follow', 'keep reading the files as they grow, across rotation (like tail -F)', false)
     .option('--checkpoint <file>', 'with --follow: save and resume position and detection state here')
+    .option(
+      '--checkpoint-every <duration>',
+      'with --checkpoint: save at most this often while lines arrive (and on exit)',
+      parseDuration,
+      5000,
+    )
     .option('--from-start', 'with --follow: read what the files already hold first', false)
     .addOption(new Option('-f, --format <format>', 'output format').choices(ALERT_FORMATS).default('table'))
     .option('-o, --output <file>', 'write alerts to a file instead of stdout (appended with --follow)')
@@ -127,9 +134,9 @@ Files are read oldest first (by their first timestamp). The summary goes to stde
         await reporter.alerts(alerts);
       };
       const started = performance.now();
-      const summary = (stats: Parameters<typeof summaryLines>[0]) => {
+      const summary = (stats: Parameters<typeof summaryLines>[0], threads = 0) => {
         const ms = performance.now() - started;
-        for (const line of summaryLines(stats, byLevel, ms))
+        for (const line of summaryLines(stats, byLevel, ms, threads))
           process.stderr.write(`mcpward detect: ${line}\n`);
         return {
           lines: stats.lines,
@@ -150,6 +157,7 @@ Files are read oldest first (by their first timestamp). The summary goes to stde
           onAlerts,
           onProblem: (p) => process.stderr.write(`mcpward detect: ${p.source}: ${p.message}\n`),
           ...(flags.checkpoint ? { checkpoint: flags.checkpoint } : {}),
+          checkpointIntervalMs: flags.checkpointEvery,
         });
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -192,7 +200,7 @@ Files are read oldest first (by their first timestamp). The summary goes to stde
           },
         });
         progress.end();
-        await reporter.end(summary(res.stats));
+        await reporter.end(summary(res.stats, res.parallel.length ? flags.workers : 0));
       } finally {
         progress.end();
         await out.close();

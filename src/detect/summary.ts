@@ -15,11 +15,12 @@ export function summaryLines(
   stats: LogStats,
   alerts: Readonly<Partial<Record<AlertLevel, number>>>,
   ms: number,
+  threads = 0,
 ): string[] {
   const skipped = SKIP_REASONS.filter((r) => stats.skippedBy[r] > 0)
     .map((r) => `${n(stats.skippedBy[r])} ${r}`)
     .join(', ');
-  const files = `${stats.inputs} input${stats.inputs === 1 ? '' : 's'}`;
+  const files = `${stats.inputs} input${stats.inputs === 1 ? '' : 's'}${threads > 1 ? ` (${threads} worker threads)` : ''}`;
   const lines = [
     `${n(stats.lines)} lines read = ${n(stats.parsed)} evaluated + ${n(stats.skipped)} skipped${skipped ? ` (${skipped})` : ''}; ${files} in ${(ms / 1000).toFixed(1)} s${rate(stats.lines, ms)}`,
   ];
