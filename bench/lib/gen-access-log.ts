@@ -43,6 +43,11 @@ export interface GenOptions {
   enumerators?: number;
   /** kube-probe sources (default 6), each probing every ~10 s of log time. */
   probes?: number;
+  /**
+   * Background clients in turn (0, 1, 2 ... clients-1, 0 ...) instead of skewed towards a few busy ones,
+   * each its own address: `clients` distinct source IPs once `lines` ≥ `clients` (memory benchmarks).
+   */
+  roundRobin?: boolean;
 }
 
 export interface EnumeratorTruth {
@@ -186,6 +191,7 @@ function* records(
   const probeEvery = 10_000;
   let nextProbe = time + 1000;
   let probeIdx = 0;
+  let rr = 0;
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
 
   for (let i = 0; i < opts.lines; i++) {
@@ -236,9 +242,12 @@ function* records(
       continue;
     }
     // Skewed client choice: squaring a uniform number favours low indexes.
-    const c = Math.floor(rand() * rand() * clients);
-    // 128.0.0.0-222.255.255.255: disjoint from probes (10/8) and enumerators (45/8).
-    const ip = `${128 + (c % 95)}.${(c >> 3) & 255}.${(c >> 5) & 255}.${1 + (c % 253)}`;
+    const c = opts.roundRobin ? rr++ % clients : Math.floor(rand() * rand() * clients);
+    // 128.0.0.0-222.255.255.255: disjoint from probes (10/8) and enumerators (45/8). Round robin: one
+    // address per client (a.b.c from the index, so up to 2^22 clients stay distinct).
+    const ip = opts.roundRobin
+      ? `${128 + (c >>> 16)}.${(c >>> 8) & 255}.${c & 255}.${1 + (c % 250)}`
+      : `${128 + (c % 95)}.${(c >> 3) & 255}.${(c >> 5) & 255}.${1 + (c % 253)}`;
     const r = rand();
     let method = 'GET';
     let target: string;

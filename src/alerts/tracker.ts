@@ -13,7 +13,14 @@
  * complete counts). Memory is bounded: lookback buffers expire with the correlation's timespan and are
  * capped per correlation; open alerts are capped (the oldest is closed early).
  */
-import type { CompiledRule, CorrelationHit, SigmaEngine, SigmaEvent } from '../sigma/index.js';
+import {
+  type CompiledRule,
+  type CorrelationHit,
+  detach,
+  type SigmaEngine,
+  type SigmaEvent,
+} from '../sigma/index.js';
+import { EvidenceStore, type Item } from './evidence.js';
 import { type Alert, DEFAULT_LEVEL } from './model.js';
 
 export interface TrackerOptions {
@@ -29,29 +36,13 @@ export interface TrackerOptions {
   maxOpen?: number;
   /** Lookback buffers per correlation at most (default 10,000; least recently used dropped). */
   maxEvidenceGroups?: number;
-  /** Events kept per lookback buffer (default 32, the newest). */
+  /** Events kept per lookback buffer (default 16, the newest). */
   evidencePerGroup?: number;
-}
-
-/** What the tracker keeps of one event (shared by every lookback buffer it goes into). */
-interface Item {
-  t: number;
-  uri: string | undefined;
-  ua: string | undefined;
-  file: string;
-  line: number;
-  offset: number;
-  text: string;
-}
-
-interface Evidence {
-  /** Newest event time. */
-  last: number;
-  /** When the buffer last moved to the end of its map (the map is kept roughly in `last` order). */
-  pos: number;
-  items: Item[];
-  /** Per item: already attributed to an alert of this correlation. */
-  used: boolean[];
+  /**
+   * Whether a sample's log line can be read back from its file later (by offset), so the tracker need
+   * not keep the text in memory meanwhile: detect's batch mode over plain files. Default: never.
+   */
+  rereadable?: (file: string) => boolean;
 }
 
 interface Open {
@@ -103,12 +94,15 @@ export class AlertTracker {
   private readonly maxOpen: number;
   private readonly maxEvidence: number;
   private readonly perGroup: number;
+  private rereadable: (file: string) => boolean;
+  /** User-Agents seen recently, stored once (they repeat, and a slice of a line keeps the line alive). */
+  private readonly uas = new Map<string, string>();
   /** rule index → correlations (alerting ones) it feeds, with the group fields. */
   private readonly leaves: Leaf[][];
   /** correlation index → lookback span (its timespan plus inner correlations' timespans). */
   private readonly retention: number[];
-  /** correlation index → lookback buffers by group key (Map order = least recently touched first). */
-  private readonly evidence: Map<string, Evidence>[];
+  /** correlation index → lookback buffers by group key. */
+  private readonly evidence: EvidenceStore[];
   /** Open alerts of single-event rules (by rule index, then source) and of correlations (by group key). */
   private readonly ruleOpen: Map<string, Open>[];
   private readonly corrOpen: Map<string, Open>[];
@@ -123,11 +117,14 @@ export class AlertTracker {
     this.emitOnOpen = opts.emit === 'open';
     this.maxOpen = opts.maxOpen ?? 100_000;
     this.maxEvidence = opts.maxEvidenceGroups ?? 10_000;
-    this.perGroup = Math.max(opts.evidencePerGroup ?? 32, this.maxSamples);
+    this.perGroup = Math.max(opts.evidencePerGroup ?? 16, this.maxSamples);
+    this.rereadable = opts.rereadable ?? (() => false);
     const plan = planLeaves(engine);
     this.leaves = plan.leaves;
     this.retention = plan.retention;
-    this.evidence = engine.correlations.map(() => new Map());
+    this.evidence = engine.correlations.map(
+      (_, i) => new EvidenceStore(this.retention[i]!, this.maxEvidence, this.perGroup),
+    );
     this.ruleOpen = engine.rules.map(() => new Map());
     this.corrOpen = engine.correlations.map(() => new Map());
   }
@@ -161,7 +158,7 @@ export class AlertTracker {
         const key = groupKey(ev, leaf.fields);
         if (key === undefined) continue;
         if (leaf.needsPrior && !this.evidence[leaf.corr]!.has(key)) continue;
-        item ??= itemOf(ev, t);
+        item ??= this.itemOf(ev, t);
         const open = this.corrOpen[leaf.corr]!.get(key);
         const fold = open !== undefined && !open.closed && t < open.closeAt;
         if (fold) this.fold(open, item);
@@ -179,18 +176,7 @@ export class AlertTracker {
   /** Event time moved to `wm`: closes alert windows and drops lookback buffers that ended. */
   advance(wm: number, out: Alert[]): void {
     while (this.heap.length && this.heap[0]!.closeAt <= wm) this.close(this.popHeap(), out);
-    this.evidence.forEach((m, i) => {
-      const span = this.retention[i]!;
-      for (const [k, e] of m) {
-        if (e.pos + span > wm) break;
-        m.delete(k);
-        // Still in use (touched since it last moved): move it to the end instead.
-        if (e.last + span > wm) {
-          e.pos = e.last;
-          m.set(k, e);
-        }
-      }
-    });
+    for (const e of this.evidence) e.expire(wm);
   }
 
   /** End of input: closes every open alert (emitted now in 'close' mode). */
@@ -199,35 +185,64 @@ export class AlertTracker {
     for (const m of this.evidence) m.clear();
   }
 
+  /** See TrackerOptions.rereadable. */
+  setRereadable(fn: (file: string) => boolean): void {
+    this.rereadable = fn;
+  }
+
   get openAlerts(): number {
     return this.openCount;
   }
 
+  /**
+   * What the tracker keeps of an event: its time, target, User-Agent and where its line is. The line's
+   * text is kept unless it can be read back from the file (then '' until the alert is reported); a
+   * line that is not from a file is rebuilt from the fields. Kept strings are detached from the line.
+   */
+  private itemOf(ev: SigmaEvent, t: number): Item {
+    const raw = ev['_raw'];
+    const line = ev['_line'];
+    const offset = ev['_offset'];
+    const file = str(ev['_source']) ?? '';
+    const fromFile = typeof offset === 'number' && file !== '' && file !== '-';
+    let text: string;
+    if (fromFile && this.rereadable(file)) text = '';
+    else if (typeof raw === 'string') text = raw;
+    else if (fromFile) text = '';
+    else
+      text = [ev['c-ip'], ev['cs-method'], uriOf(ev), ev['sc-status'], ev['cs-user-agent']]
+        .filter((x) => x !== undefined && x !== null && x !== '')
+        .join(' ');
+    const uri = uriOf(ev);
+    return {
+      t,
+      uri: uri === undefined ? undefined : detach(uri),
+      ua: this.ua(str(ev['cs-user-agent'])),
+      file,
+      line: typeof line === 'number' ? line : 0,
+      offset: typeof offset === 'number' ? offset : 0,
+      text,
+    };
+  }
+
+  private ua(ua: string | undefined): string | undefined {
+    if (ua === undefined) return undefined;
+    let own = this.uas.get(ua);
+    if (own === undefined) {
+      if (this.uas.size >= 10_000) this.uas.clear();
+      own = detach(ua);
+      this.uas.set(own, own);
+    }
+    return own;
+  }
+
   private remember(corr: number, key: string, item: Item, used: boolean): void {
-    const m = this.evidence[corr]!;
-    let e = m.get(key);
-    if (e === undefined) {
-      if (m.size >= this.maxEvidence) m.delete(m.keys().next().value!);
-      e = { last: item.t, pos: item.t, items: [], used: [] };
-      m.set(key, e);
-    } else if (item.t - e.pos > this.retention[corr]! / 2) {
-      // Keep the map roughly ordered by activity without moving the entry on every event.
-      m.delete(key);
-      e.pos = item.t;
-      m.set(key, e);
-    }
-    if (item.t > e.last) e.last = item.t;
-    e.items.push(item);
-    e.used.push(used);
-    if (e.items.length > this.perGroup) {
-      e.items.shift();
-      e.used.shift();
-    }
+    this.evidence[corr]!.add(key, item, used);
   }
 
   private onRule(rule: CompiledRule, ev: SigmaEvent, t: number, out: Alert[]): void {
     const source = str(ev['c-ip']) ?? '-';
-    const item = itemOf(ev, t);
+    const item = this.itemOf(ev, t);
     const cur = this.ruleOpen[rule.index]!.get(source);
     if (cur && !cur.closed && t < cur.closeAt) {
       this.fold(cur, item);
@@ -310,7 +325,7 @@ export class AlertTracker {
         first = Math.min(first, it.t);
         this.fold(o, it);
       }
-    if (alert.count === 0 && h.event) this.fold(o, itemOf(h.event, h.timestamp));
+    if (alert.count === 0 && h.event) this.fold(o, this.itemOf(h.event, h.timestamp));
     if (Number.isFinite(first)) alert.firstSeen = first;
     if (this.emitOnOpen) out.push(frozenCopy(alert));
   }
@@ -408,7 +423,9 @@ export class AlertTracker {
           seq: o.seq,
         })),
       ),
-      evidence: this.evidence.map((m) => [...m].map(([k, e]) => [k, e.last, e.items, e.used] as const)),
+      evidence: this.evidence.map((m) =>
+        [...m.entries()].map(([k, e]) => [k, e.last, e.items, e.used] as const),
+      ),
     };
   }
 
@@ -437,7 +454,7 @@ export class AlertTracker {
     s.evidence.forEach((groups, i) => {
       const m = this.evidence[i];
       if (!m || !Array.isArray(groups)) return;
-      for (const [k, last, items, used] of groups) m.set(k, { last, pos: last, items, used });
+      for (const [k, last, items, used] of groups) m.restore(k, { last, pos: last, items, used });
     });
   }
 }
@@ -465,34 +482,6 @@ function groupKey(ev: SigmaEvent, fields: readonly string[]): string | undefined
 
 function uriOf(ev: SigmaEvent): string | undefined {
   return str(ev['cs-uri-query']) ?? str(ev['cs-uri-stem']) ?? str(ev['c-uri']);
-}
-
-/**
- * What the tracker keeps of an event, with its log line. An event from a file that carries no `_raw`
- * (detect's worker threads do not send it) gets an empty text, filled in from the file when the alert
- * is reported.
- */
-function itemOf(ev: SigmaEvent, t: number): Item {
-  const raw = ev['_raw'];
-  const line = ev['_line'];
-  const offset = ev['_offset'];
-  const file = str(ev['_source']) ?? '';
-  let text: string;
-  if (typeof raw === 'string') text = raw;
-  else if (typeof offset === 'number' && file !== '' && file !== '-') text = '';
-  else
-    text = [ev['c-ip'], ev['cs-method'], uriOf(ev), ev['sc-status'], ev['cs-user-agent']]
-      .filter((x) => x !== undefined && x !== null && x !== '')
-      .join(' ');
-  return {
-    t,
-    uri: uriOf(ev),
-    ua: str(ev['cs-user-agent']),
-    file,
-    line: typeof line === 'number' ? line : 0,
-    offset: typeof offset === 'number' ? offset : 0,
-    text,
-  };
 }
 
 /**

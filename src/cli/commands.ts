@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
-import { register as advisories } from './advisories.js';
-import { register as detect } from './detect.js';
-import { register as fleet } from './fleet.js';
-import { register as lab } from './lab.js';
-import { register as rules } from './rules.js';
-import { register as scan } from './scan.js';
 
 /** Each command module registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [scan, detect, rules, advisories, fleet, lab];
+/**
+ * Command name → its module, imported only when that command runs (all of them for the overall help):
+ * `mcpward detect` need not load the MCP SDK, Express and SQLite that other commands use.
+ */
+export const commands: Readonly<Record<string, () => Promise<{ register: RegisterCommand }>>> = {
+  scan: () => import('./scan.js'),
+  detect: () => import('./detect.js'),
+  rules: () => import('./rules.js'),
+  advisories: () => import('./advisories.js'),
+  fleet: () => import('./fleet.js'),
+  lab: () => import('./lab.js'),
+};

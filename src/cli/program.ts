@@ -2,7 +2,11 @@ import { Command } from 'commander';
 import { packageVersion } from '../util/version.js';
 import { commands } from './commands.js';
 
-export function buildProgram(): Command {
+/**
+ * The program with the command named in `argv` (or, for help and unknown commands, every command).
+ * `argv` as process.argv: node, script, then the arguments.
+ */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('mcpward')
     .description('Find, detect and stop version enumeration of MCP servers (SAFE-T1604).')
     .version(packageVersion, '-V, --version')
@@ -23,6 +27,9 @@ Environment:
   program.configureOutput({
     outputError: (str, write) => write(`mcpward: ${str.replace(/^error: /, '').trimEnd()}\n`),
   });
-  for (const register of commands) register(program);
+  const name = argv.slice(2).find((a) => !a.startsWith('-'));
+  const only = name !== undefined && Object.hasOwn(commands, name) ? [name] : Object.keys(commands);
+  const modules = await Promise.all(only.map((n) => commands[n]!()));
+  for (const m of modules) m.register(program);
   return program;
 }

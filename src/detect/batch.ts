@@ -13,6 +13,7 @@ import { resolveFormat } from '../logs/formats.js';
 import { expandInputs, LogReader, READ_CHUNK_BYTES, STDIN } from '../logs/input.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../logs/lines.js';
 import { type FormatDecision, InputPipeline, type LogStats, newStats } from '../logs/pipeline.js';
+import { HeapGuard } from './heap.js';
 import { applyBatch, Matcher } from './match-batch.js';
 import { lineRanges, MatchPool } from './pool.js';
 import { linePrefilter, planPrefilter } from './prefilter.js';
@@ -47,6 +48,13 @@ export interface BatchResult {
   /** The literals lines were prefiltered on (undefined: no prefilter). */
   prefilter: string[] | undefined;
 }
+
+/**
+ * Bytes per worker task: small enough that a range's matches are applied and dropped before the main
+ * thread's young generation fills up (bigger batches live long enough to be promoted, and the old
+ * generation then grows with garbage), big enough that messages cost nothing.
+ */
+const RANGE_BYTES = 2 * 1024 * 1024;
 
 function isGzip(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -130,12 +138,18 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
   const workerFields = AlertRuntime.fieldsFor(rt.pack, { raw: false, source: false });
   const paths = await orderInputs(await expandInputs(opts.inputs), opts.format);
   const fixed = resolveFormat(opts.format);
-  const literals =
-    opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(paths));
+  const plan = opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(paths));
 
   const total = newStats();
   const sizes = new Map<string, number>();
-  for (const p of paths) if (p !== STDIN) sizes.set(p, (await stat(p)).size);
+  const plain = new Set<string>();
+  for (const p of paths) {
+    if (p === STDIN) continue;
+    sizes.set(p, (await stat(p)).size);
+    // A plain file's lines can be read back by offset for alert samples; .gz offsets are decompressed.
+    if (!isGzip(await head(p, 2))) plain.add(p);
+  }
+  rt.tracker.setRereadable((f) => plain.has(f));
   let doneBytes = 0;
   const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
   const out: Alert[] = [];
@@ -145,7 +159,8 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
     fillSampleTexts(batch);
     await opts.onAlerts(batch);
   };
-  const matcher = new Matcher(rt.pack, fields, literals ? linePrefilter(literals) : undefined);
+  const matcher = new Matcher(rt.pack, fields, plan ? linePrefilter(plan.literals) : undefined);
+  const heap = new HeapGuard();
   const minParallel = opts.minParallelBytes ?? 4 * 1024 * 1024;
   let pool: MatchPool | undefined;
   const parallel: string[] = [];
@@ -165,7 +180,7 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
         pool ??= await MatchPool.start(opts.workers, {
           spec: rt.pack.spec,
           fields: workerFields,
-          literals: literals ?? null,
+          prefilter: plan ?? null,
         });
         parallel.push(path);
         const stats = newStats();
@@ -175,12 +190,13 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
         );
         const chunk =
           opts.rangeBytes ??
-          Math.max(256 * 1024, Math.min(8 * 1024 * 1024, Math.ceil(size / (opts.workers * 4))));
+          Math.max(256 * 1024, Math.min(RANGE_BYTES, Math.ceil(size / (opts.workers * 4))));
         const ranges = await lineRanges(path, size, chunk);
         let lineBase = 0;
         await pool.runFile(path, format, ranges, DEFAULT_MAX_LINE_BYTES, async (reply, range) => {
           mergeStats(stats, reply.stats, lineBase, false);
           applyBatch(rt, workerFields, reply.batch, lineBase, out, path);
+          heap.check();
           lineBase += reply.stats.lines;
           opts.onProgress?.(doneBytes + range.end, totalBytes, total.lines + stats.lines);
           await emit();
@@ -198,6 +214,7 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
             for (const ev of events) matcher.add(ev);
             if (events.length) lastOffset = events[events.length - 1]!._offset;
             applyBatch(rt, fields, matcher.take(), 0, out);
+            heap.check();
             opts.onProgress?.(
               doneBytes + Math.min(lastOffset, size),
               totalBytes,
@@ -216,5 +233,5 @@ export async function detectBatch(opts: BatchOptions): Promise<BatchResult> {
   }
   rt.finish(out);
   await emit();
-  return { stats: total, files: paths, parallel, prefilter: literals };
+  return { stats: total, files: paths, parallel, prefilter: plan?.literals };
 }

@@ -58,9 +58,9 @@ export async function detectFollow(opts: FollowOptions): Promise<Following> {
     }
   }
   const fields = AlertRuntime.fieldsFor(rt.pack);
-  const literals =
+  const plan =
     opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(opts.paths));
-  const matcher = new Matcher(rt.pack, fields, literals ? linePrefilter(literals) : undefined);
+  const matcher = new Matcher(rt.pack, fields, plan ? linePrefilter(plan.literals) : undefined);
   const formats = new Map<string, string>();
   const out: Alert[] = [];
   let follower: LogFollower | undefined;

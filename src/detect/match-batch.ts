@@ -10,7 +10,7 @@ import type { Alert } from '../alerts/model.js';
 import type { RulePack } from '../alerts/pack.js';
 import type { AlertRuntime } from '../alerts/runtime.js';
 import type { CompiledRule, SigmaEngine } from '../sigma/index.js';
-import { PREFILTER_FORMATS } from './prefilter.js';
+import { type LinePrefilter, PREFILTER_FORMATS } from './prefilter.js';
 
 export interface MatchBatch {
   /** Matching events in this batch. */
@@ -42,14 +42,14 @@ export class Matcher {
   private batch!: MatchBatch;
   private readonly engine: SigmaEngine;
   private readonly derived: boolean;
-  private active: ((line: string) => boolean) | undefined;
+  private active: LinePrefilter | undefined;
   /** Lines the prefilter let skip the rules (for diagnostics). */
   prefiltered = 0;
 
   constructor(
     pack: RulePack,
     private readonly fields: readonly string[],
-    private readonly prefilter?: (line: string) => boolean,
+    private readonly prefilter?: LinePrefilter,
   ) {
     this.engine = pack.engine;
     this.derived = pack.derivedInDetection;
@@ -58,7 +58,26 @@ export class Matcher {
 
   /** The format of the events that follow (the prefilter applies to some formats only). */
   setFormat(name: string): void {
-    this.active = this.prefilter && PREFILTER_FORMATS.has(name) ? this.prefilter : undefined;
+    this.active = this.prefilters(name) ? this.prefilter : undefined;
+  }
+
+  /** Whether lines of this format are prefiltered. */
+  prefilters(format: string): boolean {
+    return this.prefilter !== undefined && PREFILTER_FORMATS.has(format);
+  }
+
+  /**
+   * A line the prefilter ruled out, known only by its time (epoch ms, NaN for none): exactly what
+   * add() does with such a line's event.
+   */
+  time(t: number): void {
+    const b = this.batch;
+    b.events++;
+    this.prefiltered++;
+    if (!Number.isNaN(t)) {
+      b.lastTime = t;
+      if (t > b.maxTime) b.maxTime = t;
+    }
   }
 
   private reset(): void {
@@ -76,8 +95,8 @@ export class Matcher {
     };
   }
 
-  /** Matches one event (events in log order). */
-  add(ev: Readonly<Record<string, unknown>>): void {
+  /** Matches one event (events in log order). `candidate`: the caller's prefilter already let it through. */
+  add(ev: Readonly<Record<string, unknown>>, candidate = false): void {
     const b = this.batch;
     b.events++;
     const lastBefore = b.lastTime;
@@ -88,7 +107,7 @@ export class Matcher {
       if (t > b.maxTime) b.maxTime = t;
     }
     const pf = this.active;
-    if (pf !== undefined && !pf(ev['_raw'] as string)) {
+    if (pf !== undefined && !candidate && !pf(ev['_raw'] as string)) {
       this.prefiltered++;
       return;
     }

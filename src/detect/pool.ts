@@ -44,6 +44,14 @@ export async function lineRanges(path: string, size: number, chunk: number): Pro
   return cuts.map((start, i) => ({ start, end: cuts[i + 1] ?? size }));
 }
 
+/**
+ * Heap limits per worker. A worker keeps nothing between ranges (its old generation stays near 20 MiB);
+ * a 24 MiB young generation was measured as fast as the default (48) and 30 MiB lighter per worker,
+ * 16 MiB slower (more promotion).
+ */
+const YOUNG_MB = 24;
+const OLD_MB = 128;
+
 interface Slot {
   worker: Worker;
   busy: boolean;
@@ -62,7 +70,11 @@ export class MatchPool {
     const pool = new MatchPool();
     const url = new URL('./worker.js', import.meta.url);
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(url, { workerData: init });
+      const worker = new Worker(url, {
+        workerData: init,
+        // A worker holds no state between ranges: small heaps keep the process's peak memory down.
+        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB, maxOldGenerationSizeMb: OLD_MB },
+      });
       const slot: Slot = { worker, busy: false };
       worker.on('message', (r: WorkerReply) => {
         slot.busy = false;
@@ -93,7 +105,7 @@ export class MatchPool {
 
   /**
    * Runs every range of a file through the workers and calls `onResult` for each, in range order. At
-   * most `2 × workers` ranges are in flight or waiting to be handed back.
+   * most `4 × workers` ranges are in flight or waiting to be handed back.
    */
   async runFile(
     file: string,
@@ -105,7 +117,7 @@ export class MatchPool {
     const results = new Map<number, WorkerReply>();
     let next = 0; // next range to send
     let deliver = 0; // next range to hand back
-    const ahead = this.slots.length * 2;
+    const ahead = this.slots.length * 4;
     await new Promise<void>((resolve, reject) => {
       let delivering = false;
       const pump = (): void => {

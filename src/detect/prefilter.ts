@@ -76,7 +76,33 @@ const MAX_ALTERNATIVES = 64;
  * chosen so far (then the fewest new literals). A pack whose rules all need a version endpoint path
  * ends up keyed on those paths, whatever else each rule also needs.
  */
-export function planPrefilter(engine: SigmaEngine, sample: readonly string[] = []): string[] | undefined {
+export interface PrefilterPlan {
+  /** Lower-case literals, one of which every matching line holds. */
+  literals: string[];
+  /**
+   * All of them are literals of the request line (method, target, protocol): for `combined`-family
+   * lines it is enough to look between the request's quotes.
+   */
+  requestOnly: boolean;
+}
+
+/** Fields that come from the request line of a CLF line. */
+const REQUEST_FIELDS: ReadonlySet<string> = new Set([
+  'cs-method',
+  'cs-uri-stem',
+  'cs-uri-query',
+  'cs-uri',
+  'c-uri',
+  'c-uri-stem',
+  'c-uri-query',
+  'c-uri-extension',
+  'cs-version',
+]);
+
+export function planPrefilter(
+  engine: SigmaEngine,
+  sample: readonly string[] = [],
+): PrefilterPlan | undefined {
   const lines = (sample.length ? sample : BUILTIN_SAMPLE).slice(0, 500).map((l) => l.toLowerCase());
   const through = new Map<string, Uint8Array>();
   const linesWith = (t: string): Uint8Array => {
@@ -88,10 +114,16 @@ export function planPrefilter(engine: SigmaEngine, sample: readonly string[] = [
     }
     return b;
   };
+  const fieldOf = new Map<string, Set<string>>();
   const alternatives = (tree: LiteralTree): string[][] | undefined => {
     if (tree.t === 'lits') {
       if (tree.field !== null && !VERBATIM_FIELDS.has(tree.field)) return undefined;
       if (tree.texts.some((t) => t === '' || /[^\x20-\x7e]/.test(t))) return undefined;
+      for (const t of tree.texts) {
+        const f = fieldOf.get(t) ?? new Set<string>();
+        f.add(tree.field ?? '_raw');
+        fieldOf.set(t, f);
+      }
       return [[...tree.texts]];
     }
     const kids = tree.kids.map(alternatives);
@@ -152,9 +184,12 @@ export function planPrefilter(engine: SigmaEngine, sample: readonly string[] = [
       for (let i = 0; i < lines.length; i++) if (b[i]) covered[i] = 1;
     }
   }
+  const requestOnly = [...chosen].every((t) =>
+    [...(fieldOf.get(t) ?? ['_raw'])].every((f) => REQUEST_FIELDS.has(f)),
+  );
   // A line holding `/version/` holds `/version`: keep only literals no other literal is part of.
   const lits = [...chosen];
-  return lits.filter((l) => !lits.some((m) => m !== l && l.includes(m))).sort();
+  return { literals: lits.filter((l) => !lits.some((m) => m !== l && l.includes(m))).sort(), requestOnly };
 }
 
 const SINK = -1;
@@ -218,12 +253,14 @@ export function literalAutomaton(literals: readonly string[]): Int32Array {
   return table;
 }
 
-/** Whether a line may match (false: it holds none of the literals), for these literals (see planPrefilter). */
-export function linePrefilter(literals: readonly string[]): (line: string) => boolean {
+/** Whether line[from, to) may match (false: it holds none of the literals); see planPrefilter. */
+export type LinePrefilter = (line: string, from?: number, to?: number) => boolean;
+
+export function linePrefilter(literals: readonly string[]): LinePrefilter {
   const table = literalAutomaton(literals);
-  return (line) => {
+  return (line, from = 0, to = line.length) => {
     let s = 0;
-    for (let i = 0; i < line.length; i++) {
+    for (let i = from; i < to; i++) {
       const c = line.charCodeAt(i);
       if (c > 0xff) return true;
       s = table[(s << 8) | c]!;

@@ -2,13 +2,14 @@
 import type { PackSpec } from '../alerts/pack.js';
 import type { LogStats } from '../logs/pipeline.js';
 import type { MatchBatch } from './match-batch.js';
+import type { PrefilterPlan } from './prefilter.js';
 
 export interface WorkerInit {
   spec: PackSpec;
   /** Event fields to send back for matching events (AlertRuntime.fieldsFor). */
   fields: string[];
-  /** Prefilter literals (planPrefilter), or null for none. */
-  literals: string[] | null;
+  /** The prefilter (planPrefilter), or null for none. */
+  prefilter: PrefilterPlan | null;
 }
 
 export interface WorkerTask {

@@ -8,10 +8,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadRulePack, type PackSpec } from '../alerts/pack.js';
 import { resolveFormat } from '../logs/formats.js';
 import { LineSplitter } from '../logs/lines.js';
-import { InputPipeline, newStats } from '../logs/pipeline.js';
+import { newStats } from '../logs/pipeline.js';
 import { errorMessage } from '../util/errors.js';
+import { HeapGuard } from './heap.js';
 import { Matcher } from './match-batch.js';
 import { linePrefilter } from './prefilter.js';
+import { RangeSink } from './range-sink.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './worker-protocol.js';
 
 const READ_BYTES = 1024 * 1024;
@@ -22,8 +24,11 @@ function main(): void {
   const init = workerData as WorkerInit;
   const pack = loadRulePack(init.spec as PackSpec);
   const formats = new Map<string, ReturnType<typeof resolveFormat>>();
-  const matcher = new Matcher(pack, init.fields, init.literals ? linePrefilter(init.literals) : undefined);
+  const prefilter = init.prefilter ? linePrefilter(init.prefilter.literals) : undefined;
+  const requestOnly = init.prefilter?.requestOnly ?? false;
+  const matcher = new Matcher(pack, init.fields, prefilter);
   const buf = Buffer.allocUnsafe(READ_BYTES);
+  const heap = new HeapGuard(32);
   port.on('message', (task: WorkerTask) => {
     let reply: WorkerReply;
     try {
@@ -41,9 +46,10 @@ function main(): void {
       format = resolveFormat(task.format);
       formats.set(task.format, format);
     }
-    if (format.kind === 'fixed') matcher.setFormat(format.name);
-    const pipe = new InputPipeline(task.file, { format, stats, maxSamples: 20 });
-    const splitter = new LineSplitter(pipe, task.maxLineBytes, {
+    if (format.kind !== 'fixed') throw new Error('worker ranges need a fixed format');
+    matcher.setFormat(format.name);
+    const sink = new RangeSink(task.file, format, prefilter, requestOnly, matcher, stats);
+    const splitter = new LineSplitter(sink, task.maxLineBytes, {
       offset: task.start,
       line: 0,
       skipping: false,
@@ -57,14 +63,13 @@ function main(): void {
         if (n === 0) break;
         pos += n;
         splitter.push(buf.subarray(0, n));
-        for (const ev of pipe.take()) matcher.add(ev);
+        heap.check();
       }
     } finally {
       closeSync(fd);
     }
     // The range ends at a line end, except the file's unterminated last line.
     if (task.last) splitter.end();
-    for (const ev of pipe.take()) matcher.add(ev);
     return { id: task.id, batch: matcher.take(), stats };
   }
 }

@@ -27,21 +27,56 @@ function field(s: string, from: number, to: number, escaped: boolean): string | 
   return escaped ? unescapeLogValue(v) : v;
 }
 
-/** Parses `common` or `combined` starting at `start`; `host` comes from a vhost prefix if any. */
-function parseClfFrom(
-  s: string,
-  start: number,
-  host: string | undefined,
-  ref: Readonly<LineRef>,
-): WebserverEvent | LineError {
+/** Where the fields of a CLF line are (filled by scanClf; one scratch object, parsing is synchronous). */
+interface ClfScan {
+  /** End of the client address (it starts at the scan's start). */
+  ipEnd: number;
+  /** End of the ident field, and the index of the ` [` before the time. */
+  identEnd: number;
+  br: number;
+  time: number;
+  /** The request between quotes: [rq0, rq1). */
+  rq0: number;
+  rq1: number;
+  /** The line has a backslash after the time (values need unescaping). */
+  escaped: boolean;
+  status: number;
+  bytes: number;
+  /** Referer [rf0, rf1) and user agent [ua0, ua1); rf0 is -1 when the line has neither (common). */
+  rf0: number;
+  rf1: number;
+  ua0: number;
+  ua1: number;
+}
+
+const SCAN: ClfScan = {
+  ipEnd: 0,
+  identEnd: 0,
+  br: 0,
+  time: 0,
+  rq0: 0,
+  rq1: 0,
+  escaped: false,
+  status: 0,
+  bytes: 0,
+  rf0: -1,
+  rf1: 0,
+  ua0: 0,
+  ua1: 0,
+};
+
+/**
+ * Checks a `common` / `combined` line starting at `start` and records where its fields are in `p`;
+ * returns the LineError for a line that is not one. Builds nothing: parseClfFrom builds the event from
+ * `p`, clfLineTime only needs the time.
+ */
+function scanClf(s: string, start: number, p: ClfScan): LineError | undefined {
   const sp1 = s.indexOf(' ', start);
   if (sp1 <= start) return fail('expected client address', start);
-  const ip = s.slice(start, sp1);
   // ident, then user up to " [" (a user name may contain spaces).
   const sp2 = s.indexOf(' ', sp1 + 1);
   const br = s.indexOf(' [', sp1);
   if (sp2 === -1 || br === -1 || br < sp2) return fail("expected ident, user and '[time]'", sp1 + 1);
-  const user = br > sp2 + 1 ? dashless(s.slice(sp2 + 1, br)) : undefined;
   const tEnd = br + 2 + CLF_TIME_LENGTH;
   if (s.charCodeAt(tEnd) !== 93) {
     return s.indexOf(']', br + 2) === -1
@@ -58,6 +93,58 @@ function parseClfFrom(
   const escaped = s.indexOf('\\', rq0) !== -1;
   const rq1 = escaped ? closingQuote(s, rq0) : s.indexOf('"', rq0);
   if (rq1 === -1) return fail("expected '\"' closing the request (truncated line?)", rq0);
+  if (s.charCodeAt(rq1 + 1) !== 32) return fail('expected a space before the status', rq1 + 1);
+  const st0 = rq1 + 2;
+  let st1 = s.indexOf(' ', st0);
+  if (st1 === -1) st1 = s.length;
+  const status = parseCount(s, st0, st1);
+  if (Number.isNaN(status) || st1 - st0 !== 3) return fail('expected a 3-digit status', st0);
+  if (st1 === s.length) return fail('expected the byte count after the status (truncated line?)', st1);
+  const by0 = st1 + 1;
+  let by1 = s.indexOf(' ', by0);
+  if (by1 === -1) by1 = s.length;
+  const bytes = parseCount(s, by0, by1);
+  if (Number.isNaN(bytes)) return fail('expected a byte count', by0);
+  p.rf0 = -1;
+  if (by1 + 1 < s.length && s.charCodeAt(by1 + 1) === 34) {
+    const rf0 = by1 + 2;
+    const rf1 = escaped ? closingQuote(s, rf0) : s.indexOf('"', rf0);
+    if (rf1 === -1) return fail("expected '\"' closing the referer (truncated line?)", rf0);
+    if (s.charCodeAt(rf1 + 1) !== 32 || s.charCodeAt(rf1 + 2) !== 34)
+      return fail("expected ' \"' before the user agent", rf1 + 1);
+    const ua0 = rf1 + 3;
+    const ua1 = escaped ? closingQuote(s, ua0) : s.indexOf('"', ua0);
+    if (ua1 === -1) return fail("expected '\"' closing the user agent (truncated line?)", ua0);
+    p.rf0 = rf0;
+    p.rf1 = rf1;
+    p.ua0 = ua0;
+    p.ua1 = ua1;
+  }
+  p.ipEnd = sp1;
+  p.identEnd = sp2;
+  p.br = br;
+  p.time = time;
+  p.rq0 = rq0;
+  p.rq1 = rq1;
+  p.escaped = escaped;
+  p.status = status;
+  p.bytes = bytes;
+  return undefined;
+}
+
+/** Parses `common` or `combined` starting at `start`; `host` comes from a vhost prefix if any. */
+function parseClfFrom(
+  s: string,
+  start: number,
+  host: string | undefined,
+  ref: Readonly<LineRef>,
+): WebserverEvent | LineError {
+  const p = SCAN;
+  const err = scanClf(s, start, p);
+  if (err !== undefined) return err;
+  const { rq0, rq1, escaped } = p;
+  const ip = s.slice(start, p.ipEnd);
+  const user = p.br > p.identEnd + 1 ? dashless(s.slice(p.identEnd + 1, p.br)) : undefined;
 
   // The request line, split in place: method, target, protocol.
   let method: string | undefined;
@@ -88,48 +175,22 @@ function parseClfFrom(
       } else target = s.slice(a + 1, rq1);
     }
   }
-
-  if (s.charCodeAt(rq1 + 1) !== 32) return fail('expected a space before the status', rq1 + 1);
-  const st0 = rq1 + 2;
-  let st1 = s.indexOf(' ', st0);
-  if (st1 === -1) st1 = s.length;
-  const status = parseCount(s, st0, st1);
-  if (Number.isNaN(status) || st1 - st0 !== 3) return fail('expected a 3-digit status', st0);
-  if (st1 === s.length) return fail('expected the byte count after the status (truncated line?)', st1);
-  const by0 = st1 + 1;
-  let by1 = s.indexOf(' ', by0);
-  if (by1 === -1) by1 = s.length;
-  const bytes = parseCount(s, by0, by1);
-  if (Number.isNaN(bytes)) return fail('expected a byte count', by0);
-
-  let referer: string | undefined;
-  let ua: string | undefined;
-  if (by1 + 1 < s.length && s.charCodeAt(by1 + 1) === 34) {
-    const rf0 = by1 + 2;
-    const rf1 = escaped ? closingQuote(s, rf0) : s.indexOf('"', rf0);
-    if (rf1 === -1) return fail("expected '\"' closing the referer (truncated line?)", rf0);
-    referer = field(s, rf0, rf1, escaped);
-    if (s.charCodeAt(rf1 + 1) !== 32 || s.charCodeAt(rf1 + 2) !== 34)
-      return fail("expected ' \"' before the user agent", rf1 + 1);
-    const ua0 = rf1 + 3;
-    const ua1 = escaped ? closingQuote(s, ua0) : s.indexOf('"', ua0);
-    if (ua1 === -1) return fail("expected '\"' closing the user agent (truncated line?)", ua0);
-    ua = field(s, ua0, ua1, escaped);
-  }
+  const referer = p.rf0 === -1 ? undefined : field(s, p.rf0, p.rf1, escaped);
+  const ua = p.rf0 === -1 ? undefined : field(s, p.ua0, p.ua1, escaped);
   return makeEvent(
     ip,
     user,
     method,
     target,
     version,
-    status,
-    bytes,
+    p.status,
+    p.bytes,
     undefined,
     referer,
     ua,
     host,
     undefined,
-    timeOrUndefined(time),
+    timeOrUndefined(p.time),
     s,
     ref,
   );
@@ -141,16 +202,50 @@ export const parseCombined: LineParser = (s, ref = NO_REF) => parseClfFrom(s, 0,
 /** NCSA `common` (the same scanner: a combined line parses too, with its referer and user agent). */
 export const parseCommon: LineParser = parseCombined;
 
-/** Apache `vhost_combined`: `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`. */
-export const parseVhostCombined: LineParser = (s, ref = NO_REF) => {
+/** Where the `vhost:port` prefix of a vhost_combined line ends (the CLF part starts after it), or a LineError. */
+function vhostPrefix(s: string): { sp: number; colon: number; port: number } | LineError {
   const sp = s.indexOf(' ');
   if (sp <= 0) return fail('expected vhost:port', 0);
   const colon = s.lastIndexOf(':', sp);
   if (colon <= 0) return fail("expected vhost:port (no ':')", 0);
   const port = parseCount(s, colon + 1, sp);
   if (Number.isNaN(port) || port > 65535) return fail('expected a port after the vhost', colon + 1);
+  return { sp, colon, port };
+}
+
+/** Apache `vhost_combined`: `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`. */
+export const parseVhostCombined: LineParser = (s, ref = NO_REF) => {
+  const v = vhostPrefix(s);
+  if (v instanceof LineError) return v;
+  const { sp, colon, port } = v;
   const ev = parseClfFrom(s, sp + 1, s.slice(0, colon), ref);
   if (ev instanceof LineError) return ev;
   // The port is the only field beyond combined; adding it after construction keeps the common shape first.
   return Object.assign(ev, { 's-port': port });
 };
+
+/**
+ * The time of a `combined` / `common` line (epoch ms), or the LineError parseCombined would return: the
+ * same checks, without building the event. For readers that only need a line's time (detect skips the
+ * rules on lines that hold none of their literals, but their time still moves the clock).
+ */
+export function combinedLineTime(s: string): number | LineError {
+  const err = scanClf(s, 0, SCAN);
+  return err ?? SCAN.time;
+}
+
+/**
+ * Where the request (between its quotes) is in the line that combinedLineTime or vhostCombinedLineTime
+ * last accepted: [start, end).
+ */
+export function lastRequestSpan(): [number, number] {
+  return [SCAN.rq0, SCAN.rq1];
+}
+
+/** combinedLineTime for `vhost_combined`. */
+export function vhostCombinedLineTime(s: string): number | LineError {
+  const v = vhostPrefix(s);
+  if (v instanceof LineError) return v;
+  const err = scanClf(s, v.sp + 1, SCAN);
+  return err ?? SCAN.time;
+}

@@ -3,6 +3,7 @@
  * See src/sigma/README.md.
  */
 export type { ConditionNode } from './condition.js';
+export { detach } from './correlation/runtime.js';
 export type { CompiledCorrelation, CorrelationHit } from './correlation/types.js';
 export {
   type CompiledRule,

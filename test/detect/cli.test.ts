@@ -235,7 +235,7 @@ describe('mcpward rules (CLI)', () => {
   it('list --format json names every rule, correlation and filter of the pack', async () => {
     const res = await runCli(['rules', 'list', '--format', 'json']);
     const doc = JSON.parse(res.stdout) as { rules: { kind: string; id: string }[] };
-    assert.equal(doc.rules.length, 19);
+    assert.equal(doc.rules.length, 20);
     assert.ok(doc.rules.some((r) => r.id === SWEEP && r.kind === 'correlation'));
     assert.ok(doc.rules.some((r) => r.kind === 'filter'));
   });

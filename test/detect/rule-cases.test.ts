@@ -39,6 +39,13 @@ const EVENT_CASES: EventCase[] = [
     why: 'exact paths, not prefixes',
   },
   {
+    id: 'd9fdddf9-dd71-44e7-aaaf-e3658f121025',
+    title: 'version endpoint probe (not a page)',
+    hit: clf({ path: '/info', ua: FIREFOX }),
+    miss: clf({ path: '/about', ua: FIREFOX }),
+    why: 'people read /about; regular visitors are not remembered for minutes',
+  },
+  {
     id: 'b6242910-8a7b-468f-8301-a4dea2cbeb6f',
     title: 'scanner on a version endpoint',
     hit: clf({ path: '/api/version', ua: NUCLEI }),
@@ -104,9 +111,16 @@ const EVENT_CASES: EventCase[] = [
   {
     id: 'b1f89621-498f-46a9-8f4b-b37b79fb5584',
     title: 'version endpoint with a browser User-Agent',
-    hit: clf({ path: '/about', ua: FIREFOX }),
-    miss: clf({ path: '/about', ua: 'curl/8.5.0' }),
+    hit: clf({ path: '/api/version', ua: FIREFOX }),
+    miss: clf({ path: '/api/version', ua: 'curl/8.5.0' }),
     why: 'browser User-Agents only',
+  },
+  {
+    id: 'b1f89621-498f-46a9-8f4b-b37b79fb5584',
+    title: 'version endpoint with a browser User-Agent, not the about page',
+    hit: clf({ path: '/info', ua: FIREFOX }),
+    miss: clf({ path: '/about', ua: FIREFOX }),
+    why: 'people read /about',
   },
 ];
 
@@ -128,6 +142,8 @@ describe('single-event rules: the written line matches, the near miss does not',
         `${e.path}?x=1`,
       );
       assert.ok(matches('b6242910-8a7b-468f-8301-a4dea2cbeb6f', clf({ path: e.path, ua: NUCLEI })), e.path);
+      if (e.path === '/about') continue;
+      assert.ok(matches('d9fdddf9-dd71-44e7-aaaf-e3658f121025', clf({ path: e.path })), e.path);
       assert.ok(matches('b1f89621-498f-46a9-8f4b-b37b79fb5584', clf({ path: e.path, ua: FIREFOX })), e.path);
     }
   });
@@ -201,8 +217,8 @@ const SEQ_CASES: SeqCase[] = [
   {
     id: 'b778aba3-e0f0-4350-9b90-11e105499a77',
     title: 'probe then session start, same client',
-    hit: [browser('/about', 0), clf({ method: 'POST', path: '/mcp', at: 5, ua: FIREFOX })],
-    miss: [browser('/about', 0), clf({ method: 'POST', path: '/mcp', at: 5, ua: 'node' })],
+    hit: [browser('/status', 0), clf({ method: 'POST', path: '/mcp', at: 5, ua: FIREFOX })],
+    miss: [browser('/status', 0), clf({ method: 'POST', path: '/mcp', at: 5, ua: 'node' })],
     why: 'a browser page and an MCP client behind one address are two clients',
   },
   {

@@ -129,7 +129,7 @@ describe('the SAFE-T1604 rule pack', () => {
   it('passes `mcpward rules validate` with no lint warning', async () => {
     const res = await runCli(['rules', 'validate', '--strict']);
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout, /9 rules, 9 correlations, 1 filters compiled; 0 warnings/);
+    assert.match(res.stdout, /10 rules, 9 correlations, 1 filters compiled; 0 warnings/);
     assert.equal(res.stderr, '');
   });
 });

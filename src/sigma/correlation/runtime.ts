@@ -147,8 +147,9 @@ export class CorrelationRuntime {
       s = this.used++;
       if (s >= this.a.length) this.grow();
     }
-    this.index.set(key, s);
-    this.keys[s] = key;
+    const own = detach(key);
+    this.index.set(own, s);
+    this.keys[s] = own;
     this.a[s] = ts;
     this.b[s] = this.mode === 'sliding' ? Number.NEGATIVE_INFINITY : 0;
     this.n[s] = 0;
@@ -353,7 +354,7 @@ export class CorrelationRuntime {
     let seen: Map<string, number>;
     if (cur === undefined || cur === value) {
       // One distinct value so far: kept inline (value in extra, time in m), no Map per group.
-      this.extra[s] = value;
+      this.extra[s] = cur === value ? cur : detach(value);
       this.m[s] = ts;
       if (N === 1) this.fire(s, ts, 1, event, out);
       return;
@@ -364,7 +365,7 @@ export class CorrelationRuntime {
     } else seen = cur;
     // Most recently seen values last; only the newest N matter for "N distinct within the span".
     seen.delete(value);
-    seen.set(value, ts);
+    seen.set(detach(value), ts);
     if (seen.size > N) seen.delete(seen.keys().next().value!);
     if (seen.size === N) {
       const oldest = seen.values().next().value!;
@@ -438,7 +439,7 @@ export class CorrelationRuntime {
           set = new Set();
           this.extra[s] = set;
         }
-        if (set.size < this.cap) set.add(value as string);
+        if (set.size < this.cap && !set.has(value as string)) set.add(detach(value as string));
         early = set.size;
         break;
       }
@@ -534,6 +535,15 @@ export class CorrelationRuntime {
       }
     }
   }
+}
+
+/**
+ * A copy of `s` that does not keep a bigger string alive. A value read from an event is often a slice of
+ * the whole log line (V8 slices share the parent's memory); state that outlives the event must not pin
+ * every line that created a group. Concatenation then slicing forces a fresh copy of just these bytes.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
 }
 
 function insertSorted(a: number[], v: number): void {
