@@ -176,7 +176,7 @@ Files are read oldest first (by their first timestamp). The summary goes to stde
       }
 
       const progress = new Progress(
-        'detect',
+        'detect (MiB)',
         undefined,
         process.stderr,
         flags.progress && Boolean(process.stderr.isTTY),
@@ -195,7 +195,7 @@ Files are read oldest first (by their first timestamp). The summary goes to stde
             // The bar counts MiB of the files; the note says how many lines that was.
             if (totalBytes > 0) progress.setTotal(Math.max(1, Math.ceil(totalBytes / MiB)));
             const done = Math.floor(bytes / MiB);
-            progress.tick(done - ticked, `MiB, ${lines.toLocaleString('en-US')} lines`);
+            progress.tick(done - ticked, `${lines.toLocaleString('en-US')} lines`);
             ticked = done;
           },
         });

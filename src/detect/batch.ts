@@ -124,7 +124,12 @@ async function sniffFile(path: string): Promise<FormatDecision | undefined> {
 export async function sampleLines(paths: readonly string[]): Promise<string[]> {
   const first = paths.find((p) => p !== STDIN);
   if (first === undefined) return [];
-  const bytes = await head(first, READ_CHUNK_BYTES);
+  let bytes: Buffer;
+  try {
+    bytes = await head(first, READ_CHUNK_BYTES);
+  } catch {
+    return []; // not there yet (--follow): the built-in sample decides
+  }
   if (isGzip(bytes)) return [];
   const lines = bytes.toString('latin1').split('\n');
   if (bytes.length === READ_CHUNK_BYTES) lines.pop();

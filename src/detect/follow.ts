@@ -5,7 +5,7 @@
  */
 import type { Alert } from '../alerts/model.js';
 import { AlertRuntime } from '../alerts/runtime.js';
-import { LogFollower, loadCheckpoint } from '../logs/index.js';
+import { expandInputs, LogFollower, loadCheckpoint } from '../logs/index.js';
 import type { LogStats } from '../logs/pipeline.js';
 import { UserError } from '../util/errors.js';
 import { sampleLines } from './batch.js';
@@ -43,6 +43,9 @@ export async function detectFollow(opts: FollowOptions): Promise<Following> {
       '--follow reads files; for a stream use `tail -F file | mcpward detect -`',
       '--follow',
     );
+  // Globs are expanded once, now; plain paths may not exist yet (they are read when they appear).
+  const paths: string[] = [];
+  for (const p of opts.paths) paths.push(...(/[*?[\]{}]/.test(p) ? await expandInputs([p]) : [p]));
   // Restore before the follower can deliver anything.
   if (opts.checkpoint) {
     const cp = await loadCheckpoint(opts.checkpoint);
@@ -58,14 +61,13 @@ export async function detectFollow(opts: FollowOptions): Promise<Following> {
     }
   }
   const fields = AlertRuntime.fieldsFor(rt.pack);
-  const plan =
-    opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(opts.paths));
+  const plan = opts.prefilter === false ? undefined : planPrefilter(rt.pack.engine, await sampleLines(paths));
   const matcher = new Matcher(rt.pack, fields, plan ? linePrefilter(plan.literals) : undefined);
   const formats = new Map<string, string>();
   const out: Alert[] = [];
   let follower: LogFollower | undefined;
   follower = await LogFollower.start({
-    paths: opts.paths,
+    paths,
     format: opts.format,
     startAt: opts.fromStart ? 'start' : 'end',
     ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),

@@ -31,7 +31,7 @@ export class Progress {
   }
 
   private draw(note: string): void {
-    const cols = this.stream.columns ?? 80;
+    const cols = this.stream.columns || 80;
     const secs = (performance.now() - this.started) / 1000;
     const rate = secs > 0 ? this.done / secs : 0;
     let text: string;
@@ -49,7 +49,7 @@ export class Progress {
   /** Clears the line so the report starts clean. */
   end(): void {
     if (!this.enabled) return;
-    const cols = this.stream.columns ?? 80;
+    const cols = this.stream.columns || 80;
     this.stream.write(`\r${' '.repeat(cols - 1)}\r`);
   }
 }
