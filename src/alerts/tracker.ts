@@ -36,7 +36,7 @@ export interface TrackerOptions {
   maxOpen?: number;
   /** Lookback buffers per correlation at most (default 10,000; least recently used dropped). */
   maxEvidenceGroups?: number;
-  /** Events kept per lookback buffer (default 16, the newest). */
+  /** Events kept per lookback buffer (default 32, the newest: a full scan by mcpward fits). */
   evidencePerGroup?: number;
   /**
    * Whether a sample's log line can be read back from its file later (by offset), so the tracker need
@@ -117,7 +117,7 @@ export class AlertTracker {
     this.emitOnOpen = opts.emit === 'open';
     this.maxOpen = opts.maxOpen ?? 100_000;
     this.maxEvidence = opts.maxEvidenceGroups ?? 10_000;
-    this.perGroup = Math.max(opts.evidencePerGroup ?? 16, this.maxSamples);
+    this.perGroup = Math.max(opts.evidencePerGroup ?? 32, this.maxSamples);
     this.rereadable = opts.rereadable ?? (() => false);
     const plan = planLeaves(engine);
     this.leaves = plan.leaves;
@@ -131,11 +131,6 @@ export class AlertTracker {
 
   private openOf(kind: 'r' | 'c', index: number): Map<string, Open> {
     return (kind === 'r' ? this.ruleOpen : this.corrOpen)[index]!;
-  }
-
-  /** Whether events of this rule matter to the tracker (standalone, or feeding an alerting correlation). */
-  wants(rule: CompiledRule): boolean {
-    return rule.standalone || (this.leaves[rule.index]?.length ?? 0) > 0;
   }
 
   /**

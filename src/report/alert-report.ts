@@ -2,6 +2,7 @@
  * Alerts out: a readable block per alert on a terminal, JSON lines, one JSON document, or SARIF 2.1.0
  * (rules = the Sigma rules, results located at the log line of the alert's first sample).
  */
+import { isAbsolute, relative } from 'node:path';
 import { type Alert, alertIdentity, alertToJSON, levelSeverity } from '../alerts/model.js';
 import type { CompiledCorrelation, CompiledRule, SigmaEngine } from '../sigma/index.js';
 import { packageVersion } from '../util/version.js';
@@ -32,6 +33,13 @@ function span(a: Alert): string {
   return `${iso(a.firstSeen)} → ${iso(a.lastSeen)} (${d})`;
 }
 
+/** A path relative to the working directory when it is below it, else as is. */
+function shortPath(p: string): string {
+  if (!isAbsolute(p)) return p;
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+}
+
 function tableReporter(write: Write, color: boolean, columns: number | undefined): AlertReporter {
   const st = makeStyle(color);
   const width = Math.max(60, (columns ?? 120) - 1);
@@ -55,7 +63,7 @@ function tableReporter(write: Write, color: boolean, columns: number | undefined
           text += `  ${st.dim('uris:')} ${clip(a.uris.join(' ') + more)}\n`;
         }
         if (a.userAgents.length) text += `  ${st.dim('user agents:')} ${clip(a.userAgents.join(' | '))}\n`;
-        text += `  ${st.dim(`rule: ${a.rule} (${a.ruleFile}:${a.ruleLine})`)}\n`;
+        text += `  ${st.dim(`rule: ${a.rule} (${shortPath(a.ruleFile)}:${a.ruleLine})`)}\n`;
         for (const s of a.samples.slice(0, 3)) {
           const where = s.file ? `${s.file}:${s.line}` : '';
           text += `  ${st.dim(where)} ${clip(s.text)}\n`;
