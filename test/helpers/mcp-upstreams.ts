@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMcpHandler, McpServer as McpServerV2 } from '@modelcontextprotocol/server';
+import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
+
+/** What the leaky upstreams say about themselves (so tests can look for it downstream). */
+export const LEAK = {
+  name: 'acme-mcp',
+  version: '2.3.4',
+  v2Name: 'acme-mcp-modern',
+  v2Version: '3.4.5',
+  server: 'acme-mcp/2.3.4 (Node.js/20.11.0)',
+} as const;
+
+export interface Upstream {
+  url: string;
+  port: number;
+  /** Open client sockets right now (for leak checks). */
+  sockets(): number;
+  close(): Promise<void>;
+}
+
+function track(server: Server): { sockets: Set<Socket> } {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return { sockets };
+}
+
+async function listen(
+  server: Server,
+  sockets: Set<Socket>,
+  onClose?: () => Promise<void>,
+): Promise<Upstream> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    sockets: () => sockets.size,
+    close: async () => {
+      await onClose?.();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function leakyV1Server(): McpServer {
+  const server = new McpServer(
+    {
+      name: LEAK.name,
+      version: LEAK.version,
+      title: `Acme MCP ${LEAK.version}`,
+      websiteUrl: 'https://acme.example/mcp/2.3.4',
+    },
+    { instructions: `Acme MCP server v${LEAK.version}. Use the echo tool.`, capabilities: { logging: {} } },
+  );
+  server.registerTool(
+    'echo',
+    { description: 'Echo text', inputSchema: { text: z.string() } },
+    async ({ text }) => ({ content: [{ type: 'text', text }] }),
+  );
+  server.registerTool(
+    'count',
+    { description: 'Sends progress notifications, then the total', inputSchema: { n: z.number().int() } },
+    async ({ n }, extra) => {
+      for (let i = 1; i <= n; i++) {
+        await extra.sendNotification({
+          method: 'notifications/message',
+          params: { level: 'info', data: `step ${i} of ${n}` },
+        });
+      }
+      return { content: [{ type: 'text', text: String(n) }] };
+    },
+  );
+  return server;
+}
+
+/**
+ * A leaky server on the official TypeScript SDK 1.x with Express (createMcpExpressApp): versioned
+ * serverInfo, Server/X-MCP-Version/Via/X-Envoy headers, /version and /health with versions, Express
+ * error pages with stack traces. Streamable HTTP on /mcp (SSE answers) and /mcp-json (JSON answers),
+ * legacy HTTP+SSE on /sse + /messages.
+ */
+export async function startLeakyV1(): Promise<Upstream> {
+  const app = createMcpExpressApp();
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Server', LEAK.server);
+    res.setHeader('X-MCP-Version', LEAK.version);
+    res.setHeader('Via', '1.1 envoy');
+    res.setHeader('X-Envoy-Upstream-Service-Time', '3');
+    next();
+  });
+  app.get('/version', (_req: Request, res: Response) => {
+    res.json({ name: LEAK.name, version: LEAK.version, build: '2025-01-02T03:04:05Z' });
+  });
+  app.get('/health', (_req: Request, res: Response) => {
+    res.json({ status: 'ok', version: LEAK.version, node: process.version });
+  });
+  app.get('/boom', () => {
+    throw new Error('boom from handler');
+  });
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const sse = new Map<string, SSEServerTransport>();
+  for (const [path, json] of [
+    ['/mcp', false],
+    ['/mcp-json', true],
+  ] as const) {
+    app.all(path, async (req: Request, res: Response) => {
+      const sid = req.headers['mcp-session-id'];
+      let t = typeof sid === 'string' ? transports.get(sid) : undefined;
+      if (!t) {
+        if (req.method !== 'POST' || req.body?.method !== 'initialize') {
+          res.status(400).json({
+            jsonrpc: '2.0',
+            error: { code: -32000, message: 'Bad Request: No valid session ID provided' },
+            id: null,
+          });
+          return;
+        }
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          enableJsonResponse: json,
+          onsessioninitialized: (id) => {
+            transports.set(id, transport);
+          },
+        });
+        transport.onclose = () => {
+          if (transport.sessionId) transports.delete(transport.sessionId);
+        };
+        await leakyV1Server().connect(transport);
+        t = transport;
+      }
+      await t.handleRequest(req, res, req.body);
+    });
+  }
+  app.get('/sse', async (_req: Request, res: Response) => {
+    const t = new SSEServerTransport('/messages', res);
+    sse.set(t.sessionId, t);
+    res.on('close', () => sse.delete(t.sessionId));
+    await leakyV1Server().connect(t);
+  });
+  app.post('/messages', async (req: Request, res: Response) => {
+    const t = sse.get(String(req.query['sessionId']));
+    if (!t) {
+      res.status(400).send('No transport found for sessionId');
+      return;
+    }
+    await t.handlePostMessage(req, res, req.body);
+  });
+  const server = createServer(app);
+  const { sockets } = track(server);
+  return listen(server, sockets, async () => {
+    for (const t of transports.values()) await t.close();
+    for (const t of sse.values()) await t.close();
+  });
+}
+
+/** A 2026-07-28 (stateless, dual-era) server on the official TypeScript SDK 2.x, on bare node:http. */
+export async function startLeakyV2(): Promise<Upstream> {
+  const handler = toNodeHandler(
+    createMcpHandler(() => {
+      const s = new McpServerV2(
+        { name: LEAK.v2Name, version: LEAK.v2Version },
+        { instructions: `Modern ${LEAK.v2Version}` },
+      );
+      s.registerTool(
+        'echo',
+        { description: 'Echo text', inputSchema: z.object({ text: z.string() }) },
+        async ({ text }) => ({
+          content: [{ type: 'text', text }],
+        }),
+      );
+      return s;
+    }),
+  );
+  const server = createServer((req, res) => {
+    if ((req.url ?? '').split('?')[0] === '/mcp') void handler(req, res);
+    else res.writeHead(404).end();
+  });
+  const { sockets } = track(server);
+  return listen(server, sockets);
+}
