@@ -94,6 +94,8 @@ function leakyV1Server(): McpServer {
  */
 export async function startLeakyV1(): Promise<Upstream> {
   const app = createMcpExpressApp();
+  // 'test' keeps Express's development error pages (stack traces) but not its console logging.
+  app.set('env', 'test');
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Server', LEAK.server);
     res.setHeader('X-MCP-Version', LEAK.version);
@@ -187,6 +189,94 @@ export async function startLeakyV2(): Promise<Upstream> {
   const server = createServer((req, res) => {
     if ((req.url ?? '').split('?')[0] === '/mcp') void handler(req, res);
     else res.writeHead(404).end();
+  });
+  const { sockets } = track(server);
+  return listen(server, sockets);
+}
+
+/**
+ * A server that answers the way the Python SDK (FastMCP on uvicorn/Starlette) does, byte for byte in
+ * the parts scanners read (see the wire notes): `server: uvicorn`, `?session_id=<hex>` endpoint events
+ * with CRLF line ends, 421 for a wrong Host, a plain-text "Not Found", Python's JSON error wording.
+ */
+export async function startPythonLike(): Promise<Upstream> {
+  const streams = new Map<string, import('node:http').ServerResponse>();
+  const info = { name: 'FastMCP', version: '1.29.0' };
+  const result = (id: unknown, protocolVersion: string) =>
+    JSON.stringify({ jsonrpc: '2.0', id, result: { protocolVersion, capabilities: { tools: {} }, serverInfo: info } });
+  const server = createServer((req, res) => {
+    res.setHeader('server', 'uvicorn');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const host = req.headers.host ?? '';
+    if (!/^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host)) {
+      res.writeHead(421, { 'content-length': '19' }).end('Invalid Host header');
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      if (req.method === 'GET' && url.pathname === '/sse') {
+        const sid = randomUUID().replace(/-/g, '');
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+        res.write(`event: endpoint\r\ndata: /messages/?session_id=${sid}\r\n\r\n`);
+        streams.set(sid, res);
+        res.on('close', () => streams.delete(sid));
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === '/messages/') {
+        const stream = streams.get(url.searchParams.get('session_id') ?? '');
+        if (!stream) {
+          res.writeHead(404, { 'content-length': '22' }).end('Could not find session');
+          return;
+        }
+        let msg: { id?: unknown; method?: string };
+        try {
+          msg = JSON.parse(body);
+        } catch {
+          res.writeHead(400, { 'content-length': '23' }).end('Could not parse message');
+          return;
+        }
+        res.writeHead(202, { 'content-length': '8' }).end('Accepted');
+        if (msg.method === 'initialize')
+          stream.write(`event: message\r\ndata: ${result(msg.id, '2024-11-05')}\r\n\r\n`);
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === '/mcp') {
+        const version = req.headers['mcp-protocol-version'];
+        if (typeof version === 'string' && !['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'].includes(version)) {
+          const text = JSON.stringify({
+            jsonrpc: '2.0',
+            id: 'server-error',
+            error: {
+              code: -32600,
+              message: `Bad Request: Unsupported protocol version: ${version}. Supported versions: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25`,
+            },
+          });
+          res.writeHead(400, { 'content-type': 'application/json' }).end(text);
+          return;
+        }
+        let msg: { id?: unknown; method?: string };
+        try {
+          msg = JSON.parse(body);
+        } catch {
+          const text =
+            '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32700,"message":"Parse error: Expecting value: line 1 column 12 (char 11)"}}';
+          res.writeHead(400, { 'content-type': 'application/json' }).end(text);
+          return;
+        }
+        if (msg.method === 'initialize') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(result(msg.id, '2025-11-25'));
+          return;
+        }
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' }).end('Not Found');
+    });
   });
   const { sockets } = track(server);
   return listen(server, sockets);
