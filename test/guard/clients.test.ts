@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -40,7 +43,9 @@ function recordingFetch(log: string[]): typeof fetch {
   };
 }
 
-describe('official SDK clients work through the guard and see nothing of the upstream', { timeout: 60_000 }, () => {
+describe('official SDK clients work through the guard and see nothing of the upstream', {
+  timeout: 60_000,
+}, () => {
   for (const path of ['/mcp', '/mcp-json']) {
     it(`Streamable HTTP (${path === '/mcp' ? 'SSE' : 'JSON'} replies): initialize, tools/list, tools/call`, async () => {
       const seen: string[] = [];
@@ -99,11 +104,17 @@ describe('official SDK clients work through the guard and see nothing of the ups
   });
 
   it('a 2026-07-28 client: server/discover and tools/list carry only the generic serverInfo', async () => {
-    const client = new ClientV2({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const client = new ClientV2(
+      { name: 'modern', version: '1.0.0' },
+      { versionNegotiation: { mode: 'auto' } },
+    );
     await client.connect(new TransportV2(new URL(`${g2.url}/mcp`)));
     assert.equal(client.getProtocolEra(), 'modern');
     const discover = client.getDiscoverResult() as Record<string, unknown>;
-    assert.deepEqual((discover['_meta'] as Record<string, unknown>)['io.modelcontextprotocol/serverInfo'], GENERIC);
+    assert.deepEqual(
+      (discover['_meta'] as Record<string, unknown>)['io.modelcontextprotocol/serverInfo'],
+      GENERIC,
+    );
     assert.deepEqual(client.getServerVersion(), GENERIC);
     assert.equal(discover['instructions'], undefined);
     const tools = await client.listTools();
@@ -118,10 +129,18 @@ describe('official SDK clients work through the guard and see nothing of the ups
   });
 
   it('the same requests straight to the upstream do show it (the test can fail)', async () => {
-    const direct = await fetchRaw(`${v1.url}/mcp-json`, { method: 'POST', headers: MCP_POST_HEADERS, body: INITIALIZE });
+    const direct = await fetchRaw(`${v1.url}/mcp-json`, {
+      method: 'POST',
+      headers: MCP_POST_HEADERS,
+      body: INITIALIZE,
+    });
     assert.match(direct.body, new RegExp(LEAK.version.replace(/\./g, '\\.')));
     assert.equal(direct.headers['x-powered-by'], 'Express');
-    const guarded = await fetchRaw(`${g1.url}/mcp-json`, { method: 'POST', headers: MCP_POST_HEADERS, body: INITIALIZE });
+    const guarded = await fetchRaw(`${g1.url}/mcp-json`, {
+      method: 'POST',
+      headers: MCP_POST_HEADERS,
+      body: INITIALIZE,
+    });
     assert.doesNotMatch(guarded.body, LEAKY);
     assert.equal(guarded.headers['x-powered-by'], undefined);
     assert.equal(guarded.headers['content-length'], String(Buffer.byteLength(guarded.body)));

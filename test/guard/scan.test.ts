@@ -30,7 +30,9 @@ async function scanOne(url: string) {
   return r;
 }
 
-describe('mcpward scan finds the versions directly and nothing through the guard', { timeout: 120_000 }, () => {
+describe('mcpward scan finds the versions directly and nothing through the guard', {
+  timeout: 120_000,
+}, () => {
   for (const [name, start] of Object.entries(upstreams)) {
     describe(name, () => {
       let up: Upstream;

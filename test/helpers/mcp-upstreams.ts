@@ -203,7 +203,11 @@ export async function startPythonLike(): Promise<Upstream> {
   const streams = new Map<string, import('node:http').ServerResponse>();
   const info = { name: 'FastMCP', version: '1.29.0' };
   const result = (id: unknown, protocolVersion: string) =>
-    JSON.stringify({ jsonrpc: '2.0', id, result: { protocolVersion, capabilities: { tools: {} }, serverInfo: info } });
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      result: { protocolVersion, capabilities: { tools: {} }, serverInfo: info },
+    });
   const server = createServer((req, res) => {
     res.setHeader('server', 'uvicorn');
     const url = new URL(req.url ?? '/', 'http://x');
@@ -219,7 +223,10 @@ export async function startPythonLike(): Promise<Upstream> {
     req.on('end', () => {
       if (req.method === 'GET' && url.pathname === '/sse') {
         const sid = randomUUID().replace(/-/g, '');
-        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+        });
         res.write(`event: endpoint\r\ndata: /messages/?session_id=${sid}\r\n\r\n`);
         streams.set(sid, res);
         res.on('close', () => streams.delete(sid));
@@ -245,7 +252,10 @@ export async function startPythonLike(): Promise<Upstream> {
       }
       if (req.method === 'POST' && url.pathname === '/mcp') {
         const version = req.headers['mcp-protocol-version'];
-        if (typeof version === 'string' && !['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'].includes(version)) {
+        if (
+          typeof version === 'string' &&
+          !['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'].includes(version)
+        ) {
           const text = JSON.stringify({
             jsonrpc: '2.0',
             id: 'server-error',
@@ -272,10 +282,14 @@ export async function startPythonLike(): Promise<Upstream> {
         }
         res
           .writeHead(400, { 'content-type': 'application/json' })
-          .end('{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}');
+          .end(
+            '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}',
+          );
         return;
       }
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' }).end('Not Found');
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' })
+        .end('Not Found');
     });
   });
   const { sockets } = track(server);

@@ -41,7 +41,10 @@ describe('identity rewrite (JSON edited in place)', () => {
     const one = (id: number) => ({
       jsonrpc: '2.0',
       id,
-      result: { resultType: 'complete', _meta: { [META]: { name: 'acme', version: '3.0.0' }, other: 'kept' } },
+      result: {
+        resultType: 'complete',
+        _meta: { [META]: { name: 'acme', version: '3.0.0' }, other: 'kept' },
+      },
     });
     const out = JSON.parse(rewriteIdentity(JSON.stringify([one(1), one(2)]), base)!);
     for (const m of out) {
@@ -85,7 +88,10 @@ describe('identity rewrite (JSON edited in place)', () => {
     assert.equal(rewriteIdentity('{"result":{"serverInfo":{"name":"x"', base), undefined);
     assert.equal(rewriteIdentity('not json serverInfo', base), undefined);
     // A serverInfo key nested below result is not the server's identity.
-    assert.equal(rewriteIdentity('{"result":{"content":[{"serverInfo":{"name":"a"}}]},"id":1}', base), undefined);
+    assert.equal(
+      rewriteIdentity('{"result":{"content":[{"serverInfo":{"name":"a"}}]},"id":1}', base),
+      undefined,
+    );
   });
 
   it('replaces in-band errors that disclose a stack trace, keeping the code', () => {

@@ -154,7 +154,10 @@ describe('SSE rewriter', () => {
     const text = Buffer.concat(out).toString();
     assert.ok(text.startsWith(big), 'the oversize event is passed as it was');
     assert.equal(r.stats.oversize, 1);
-    assert.deepEqual(JSON.parse(events(text)[1]!.data).result.serverInfo, { name: 'mcp-server', version: '1.0.0' });
+    assert.deepEqual(JSON.parse(events(text)[1]!.data).result.serverInfo, {
+      name: 'mcp-server',
+      version: '1.0.0',
+    });
     assert.ok(r.held <= 1024);
   });
 
