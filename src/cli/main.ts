@@ -4,6 +4,14 @@ import { errorMessage } from '../util/errors.js';
 import { EXIT } from './common.js';
 import { buildProgram } from './program.js';
 
+// `mcpward ... | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {

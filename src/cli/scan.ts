@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadKnowledgeBase } from '../disclosure/load.js';
+import { loadAdvisoryDb } from '../intel/advisory-db.js';
+import { advisoryEnricher } from '../intel/enrich.js';
 import { atLeast, type Severity } from '../report/model.js';
 import { Progress } from '../report/progress.js';
 import { SCAN_FORMATS, type ScanFormat, scanReporter } from '../report/scan-report.js';
@@ -51,6 +53,8 @@ interface ScanFlags {
   maxBody: number;
   maxAddresses: number;
   insecure: boolean;
+  advisories: boolean;
+  dataDir?: string;
   progress: boolean;
   color: boolean;
 }
@@ -113,6 +117,11 @@ export function register(program: Command): void {
       65_536,
     )
     .option('-k, --insecure', 'accept self-signed TLS certificates', false)
+    .option('--no-advisories', 'do not match disclosed versions to known advisories')
+    .option(
+      '--data-dir <dir>',
+      'where imported advisories live (default: $MCPWARD_HOME or ~/.local/share/mcpward)',
+    )
     .option('--no-progress', 'no progress bar on stderr')
     .option('--no-color', 'no colour in the table')
     .addHelpText(
@@ -169,6 +178,14 @@ in the inventory file); otherwise at the target URL.`,
           headers: flags.header,
           insecure: flags.insecure,
           extraPaths: flags.paths,
+          advisories: flags.advisories,
+          ...(flags.advisories
+            ? {
+                enrich: advisoryEnricher({
+                  db: loadAdvisoryDb(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+                }),
+              }
+            : {}),
           ...(flags.rate ? { rate: flags.rate } : {}),
         })) {
           progress.tick(1, r.target);

@@ -10,9 +10,11 @@ import {
   type FingerprintSignature,
   type HeaderSignature,
   type PatternSignature,
+  type RevisionListSignature,
   type SignatureFile,
   signatureFileSchema,
   stripInlineFlags,
+  type UiSignature,
 } from './schema.js';
 
 export interface CompiledHeader extends HeaderSignature {
@@ -28,6 +30,11 @@ export interface CompiledCondition {
   endpoint?: RegExp;
   header?: [string, RegExp][];
 }
+export interface CompiledUi extends Omit<UiSignature, 'page' | 'asset'> {
+  page: RegExp;
+  asset: RegExp[];
+}
+
 export interface CompiledFingerprint extends Omit<FingerprintSignature, 'when'> {
   when: CompiledCondition[];
 }
@@ -43,6 +50,8 @@ export interface KnowledgeBase {
   allowlist: Set<string>;
   patterns: CompiledPattern[];
   fingerprints: CompiledFingerprint[];
+  uis: CompiledUi[];
+  revisionLists: RevisionListSignature[];
   /** Scan-level findings (serverInfo, version endpoints...) by id. */
   findings: Map<string, FindingSignature>;
   /** Remediation text by vector, for findings whose id comes from another catalogue. */
@@ -133,6 +142,8 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
     resultFields: [],
     findings: [],
     remediation: {},
+    uis: [],
+    revisionLists: [],
   };
   for (const file of files) {
     const raw = parseYaml(readTextFile(file), file) ?? {};
@@ -165,6 +176,8 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
     }
     if (f.metaServerInfoKey) merged.metaServerInfoKey = f.metaServerInfoKey;
     mergeById(merged.findings, f.findings);
+    mergeById(merged.uis, f.uis);
+    mergeById(merged.revisionLists, f.revisionLists);
     Object.assign(merged.remediation, f.remediation);
   }
   return {
@@ -178,6 +191,12 @@ export function loadKnowledgeBase(extra: readonly string[] = [], { builtin = tru
     patterns: merged.patterns.map((p) => ({ ...p, re: compileRegex(p.regex, 'g') })),
     fingerprints: merged.fingerprints.map((fp) => ({ ...fp, when: fp.when.map(compileCondition) })),
     findings: new Map(merged.findings.map((f) => [f.id, f])),
+    uis: merged.uis.map((u) => ({
+      ...u,
+      page: compileRegex(u.page, 'i'),
+      asset: u.asset.map((a) => compileRegex(a)),
+    })),
+    revisionLists: merged.revisionLists,
     remediation: {
       header: merged.remediation.header ?? '',
       infrastructure: merged.remediation.infrastructure ?? '',

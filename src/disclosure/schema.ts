@@ -101,7 +101,7 @@ export const fingerprintsFileSchema = z.object({ fingerprints: z.array(fingerpri
 
 export const findingSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
-  vector: z.enum(['endpoint', 'header', 'infrastructure', 'serverinfo', 'error', 'behaviour']),
+  vector: z.enum(['endpoint', 'header', 'infrastructure', 'serverinfo', 'error', 'behaviour', 'ui']),
   title: z.string(),
   severity: severitySchema,
   remediation: z.string(),
@@ -115,6 +115,26 @@ export const remediationSchema = z
   })
   .partial();
 export type FindingSignature = z.infer<typeof findingSchema>;
+
+export const uiSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  product: z.string(),
+  title: z.string(),
+  severity: severitySchema,
+  page: regexSource,
+  asset: z.array(regexSource).default([]),
+});
+export type UiSignature = z.infer<typeof uiSchema>;
+
+export const revisionListSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  product: z.string(),
+  ecosystem: z.string(),
+  list: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).min(1),
+  first: z.string(),
+  last: z.string(),
+});
+export type RevisionListSignature = z.infer<typeof revisionListSchema>;
 
 /** Every signature file is one of these shapes; a user file may mix sections. */
 export const signatureFileSchema = z
@@ -137,6 +157,8 @@ export const signatureFileSchema = z
     resultFields: mcpFileSchema.shape.resultFields.optional(),
     metaServerInfoKey: z.string().optional(),
     findings: z.array(findingSchema).optional(),
+    uis: z.array(uiSchema).optional(),
+    revisionLists: z.array(revisionListSchema).optional(),
     remediation: remediationSchema.optional(),
   })
   .strict();

@@ -9,14 +9,19 @@ export interface ExpectedFinding {
   id: string;
   product?: string;
   version?: string;
+  /** When only a range of releases can be inferred (e.g. from a protocol revision list). */
+  versionRange?: { first: string; last: string; ecosystem: string };
   /** The request path whose answer carries the disclosure, when it matters (e.g. `/version`). */
   path?: string;
+  /** How a client gets to see it, when that takes more than one plain request (for human readers). */
+  note?: string;
 }
 
 /** A product scan must identify (from a printed version or from behaviour). */
 export interface ExpectedProduct {
   product: string;
   version?: string;
+  versionRange?: { first: string; last: string; ecosystem: string };
 }
 
 export interface LabServerDef {
@@ -31,6 +36,8 @@ export interface LabServerDef {
   /** Products scan must identify. */
   products: ExpectedProduct[];
   start(opts: { host: string; port: number }): Promise<RunningLabServer>;
+  /** False when the server needs something only a development checkout has (default: available). */
+  available?: () => boolean;
 }
 
 export interface RunningLabServer {

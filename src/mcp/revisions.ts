@@ -22,6 +22,11 @@ export function revisionsIn(text: string): string[] {
   return [...new Set(text.match(DATE_RE) ?? [])].filter((d) => d !== BOGUS_REVISION).sort();
 }
 
+/** Revision dates in the order a text lists them (SDKs print newest or oldest first: the order tells them apart). */
+export function revisionSequence(text: string): string[] {
+  return [...new Set(text.match(DATE_RE) ?? [])].filter((d) => d !== BOGUS_REVISION);
+}
+
 export function isStatelessRevision(v: string | undefined): boolean {
   return v !== undefined && v >= STATELESS_REVISION;
 }

@@ -71,6 +71,35 @@ export class SseReader {
     }
   }
 
+  /**
+   * Reads on for a moment in case the stream is about to end (a POST's event stream ends right after
+   * the response): a stream read to its end leaves the connection reusable, a destroyed one does not.
+   * Returns whether the stream ended.
+   */
+  async drain(graceMs: number, maxBytes: number): Promise<boolean> {
+    const deadline = performance.now() + graceMs;
+    let read = 0;
+    while (!this.ended && read < maxBytes) {
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const r = await Promise.race([
+        this.iterator.next().catch(() => ({ done: true as const, value: undefined })),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), left);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (r === 'timeout') return false;
+      if (r.done) {
+        this.ended = true;
+        return true;
+      }
+      read += typeof r.value === 'string' ? r.value.length : r.value.byteLength;
+    }
+    return this.ended;
+  }
+
   /** Stops reading; the underlying stream is released. */
   async close(): Promise<void> {
     this.ended = true;

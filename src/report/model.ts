@@ -20,7 +20,15 @@ export type Vector =
   | 'serverinfo'
   | 'error'
   | 'behaviour'
+  | 'ui'
   | 'advisory';
+
+/** Releases a disclosure narrows a product down to, when no exact version is printed. */
+export interface VersionRange {
+  first: string;
+  last: string;
+  ecosystem: string;
+}
 
 /** A known vulnerability matched to a disclosed version (filled in by intel/). */
 export interface AdvisoryRef {
@@ -46,6 +54,8 @@ export interface Finding {
   target: string;
   product?: string;
   version?: string;
+  /** The releases the product must be one of, when only a range could be inferred. */
+  versionRange?: VersionRange;
   evidence: Evidence[];
   /** What to do about it, and which guard setting does it. */
   remediation: string;
@@ -56,6 +66,7 @@ export interface Finding {
 export interface ProductFingerprint {
   product: string;
   version?: string;
+  versionRange?: VersionRange;
   kind: 'server' | 'sdk' | 'framework' | 'runtime' | 'proxy' | 'product';
   confidence: 'low' | 'medium' | 'high';
   /** Finding ids or probe names the claim rests on. */

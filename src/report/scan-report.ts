@@ -10,7 +10,7 @@ import {
 } from './model.js';
 import { buildSarif, type SarifResultInput, type SarifRuleInput } from './sarif.js';
 import { makeStyle } from './style.js';
-import { renderTable } from './table.js';
+import { printable, renderTable } from './table.js';
 
 export const SCAN_FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
@@ -103,7 +103,7 @@ function tableReporter(
           : `${st.bold(r.target)}  ${st.bad(r.status)}${r.error ? `: ${r.error}` : ''}`;
       let text = `${head}\n`;
       if (r.status === 'ok' && r.error) text += `  ${st.dim(`note: ${r.error}`)}\n`;
-      if (r.fingerprints.length) text += `  ${st.dim('products:')} ${productsLine(r)}\n`;
+      if (r.fingerprints.length) text += `  ${st.dim('products:')} ${printable(productsLine(r))}\n`;
       const shown = r.findings.filter((f) => atLeast(f.severity, minSeverity));
       if (shown.length) {
         const rows = shown.map((f) => {

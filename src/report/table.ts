@@ -1,5 +1,13 @@
 import { visibleLength } from './style.js';
 
+/**
+ * Strips control characters (terminal escapes included) and bidi overrides from text that may come
+ * from a server or a log line: a hostile serverInfo must not be able to rewrite the operator's screen.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
+}
+
 export interface Column {
   header: string;
   /** Right-align (numbers). */
@@ -51,4 +59,12 @@ export function renderTable(
       .trimEnd();
   const head = line(columns.map((c) => c.header));
   return [opts.header ? opts.header(head) : head, ...rows.map(line)].join('\n');
+}
+
+/** A plain table of untrusted text: every cell made printable and clipped to `maxWidth`. */
+export function plainTable(headers: string[], rows: string[][], maxWidth = 60): string {
+  return `${renderTable(
+    headers.map((header) => ({ header, max: maxWidth })),
+    rows.map((r) => r.map(printable)),
+  )}\n`;
 }

@@ -15,6 +15,8 @@ export interface HttpOptions {
   headers: [string, string][];
   /** Accept self-signed TLS certificates. */
   insecure?: boolean;
+  /** Called with every request before it is sent (tracing, benchmarks). */
+  onRequest?: (req: ProbeRequest) => void;
 }
 
 export interface ProbeRequest {
@@ -25,6 +27,8 @@ export interface ProbeRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Overrides the scan's body cap (script bundles are larger than API answers). */
+  maxBodyBytes?: number;
 }
 
 export interface OpenStream {
@@ -63,6 +67,35 @@ function describeError(err: unknown, timeoutMs: number): string {
     return code ? `${err.message} (${code})` : err.message;
   }
   return String(err);
+}
+
+/**
+ * Reads a body up to `cap` bytes. A body that stalls or breaks keeps what arrived; one that goes on
+ * past the cap is destroyed (that connection is lost, the memory is not).
+ */
+async function readCapped(
+  body: AsyncIterable<Uint8Array | string> & { destroy(): unknown },
+  cap: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      const room = cap - size;
+      chunks.push(room < buf.length ? buf.subarray(0, room) : buf);
+      size += Math.min(room, buf.length);
+      if (size >= cap) {
+        truncated = true;
+        body.destroy();
+        break;
+      }
+    }
+  } catch {
+    truncated = true;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
 /**
@@ -121,6 +154,7 @@ export class HttpClient {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     this.sent++;
+    this.opts.onRequest?.(req);
     try {
       const res = await request(req.url, {
         method: req.method as 'GET',
@@ -149,27 +183,16 @@ export class HttpClient {
         } finally {
           obs.body = reader.raw;
           obs.truncated = reader.bytesRead >= this.opts.maxBodyBytes;
-          await reader.close();
-          res.body.destroy();
+          // Keep the connection when the stream ends on its own right after what we wanted.
+          if (!(await reader.drain(100, 64 * 1024))) {
+            await reader.close();
+            res.body.destroy();
+          }
         }
       } else {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        try {
-          for await (const chunk of res.body) {
-            const buf = chunk as Buffer;
-            const room = this.opts.maxBodyBytes - size;
-            chunks.push(room < buf.length ? buf.subarray(0, room) : buf);
-            size += Math.min(room, buf.length);
-            if (size >= this.opts.maxBodyBytes) {
-              obs.truncated = true;
-              res.body.destroy();
-              break;
-            }
-          }
-        } finally {
-          obs.body = Buffer.concat(chunks).toString('utf8');
-        }
+        const { text, truncated } = await readCapped(res.body, req.maxBodyBytes ?? this.opts.maxBodyBytes);
+        obs.body = text;
+        obs.truncated = truncated;
       }
     } catch (err) {
       // After the headers, a stalled or broken body keeps what arrived.
@@ -191,6 +214,7 @@ export class HttpClient {
     await this.limiter.take();
     const timer = setTimeout(() => controller.abort(), deadlineMs);
     this.sent++;
+    this.opts.onRequest?.(req);
     const close = async () => {
       clearTimeout(timer);
       controller.abort();
@@ -207,6 +231,14 @@ export class HttpClient {
       obs.headers = flattenHeaders(res.headers);
       obs.contentType = String(res.headers['content-type'] ?? '') || undefined;
       obs.durationMs = Math.round(performance.now() - started);
+      if (!obs.contentType?.toLowerCase().startsWith('text/event-stream')) {
+        // Not a stream after all (a 404, an error page): read it like any answer and keep the connection.
+        const { text, truncated } = await readCapped(res.body, this.opts.maxBodyBytes);
+        obs.body = text;
+        obs.truncated = truncated;
+        clearTimeout(timer);
+        return { observation: obs, close: async () => {} };
+      }
       const reader = new SseReader(res.body, {
         maxBytes: this.opts.maxBodyBytes,
         keepRaw: this.opts.maxBodyBytes,

@@ -7,6 +7,7 @@ import { probeEndpoints } from './probes/endpoints.js';
 import { probeErrors } from './probes/errors.js';
 import { probeLegacySse } from './probes/legacy-sse.js';
 import { deleteSessions, type McpEndpoint, probeStreamable } from './probes/streamable.js';
+import { probeUi } from './probes/ui.js';
 import type { ScanTarget } from './targets.js';
 
 export interface ProbeOutcome {
@@ -50,6 +51,7 @@ export async function probeTarget(
         requests: ctx.requestCount,
       };
     }
+    await probeUi(ctx);
     await probeEndpoints(ctx);
     for (const p of plan.extraPaths) {
       await ctx.send({

@@ -1,8 +1,9 @@
 import { defaultKnowledgeBase, type KnowledgeBase } from '../disclosure/load.js';
+import { advisoryEnricher } from '../intel/enrich.js';
 import type { TargetResult } from '../report/model.js';
 import { packageVersion } from '../util/version.js';
 import { analyze } from './analyze/index.js';
-import { HttpClient } from './http.js';
+import { HttpClient, type ProbeRequest } from './http.js';
 import { probeTarget } from './probe-target.js';
 import type { ScanTarget } from './targets.js';
 
@@ -25,8 +26,12 @@ export interface ScanOptions {
   /** More paths to GET, in addition to the catalogue's version endpoints. */
   extraPaths: string[];
   kb: KnowledgeBase;
-  /** Adds advisories or anything else to a result before it is reported. */
+  /** Match disclosed versions to known advisories and vulnerable forks (default on). */
+  advisories: boolean;
+  /** Replaces the default advisory matching (or adds anything else to a result). */
   enrich?: (result: TargetResult) => TargetResult;
+  /** Sees every request before it is sent (tracing, benchmarks). */
+  onRequest?: (req: ProbeRequest) => void;
 }
 
 export const DEFAULT_USER_AGENT = `mcpward/${packageVersion} (+https://github.com/mcpward/mcpward)`;
@@ -43,6 +48,7 @@ export function defaultScanOptions(): ScanOptions {
     insecure: false,
     extraPaths: [],
     kb: defaultKnowledgeBase(),
+    advisories: true,
   };
 }
 
@@ -81,6 +87,7 @@ export async function* scanTargets(
   options: Partial<ScanOptions> = {},
 ): AsyncGenerator<TargetResult> {
   const opts: ScanOptions = { ...defaultScanOptions(), ...options };
+  if (!opts.enrich && opts.advisories) opts.enrich = advisoryEnricher();
   const http = new HttpClient({
     timeoutMs: opts.timeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
@@ -88,6 +95,7 @@ export async function* scanTargets(
     headers: opts.headers,
     insecure: opts.insecure,
     ...(opts.rate ? { rate: opts.rate } : {}),
+    ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
   });
   const iterator =
     Symbol.asyncIterator in targets

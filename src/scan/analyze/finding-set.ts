@@ -1,5 +1,12 @@
 import type { KnowledgeBase } from '../../disclosure/load.js';
-import type { Evidence, Finding, ProductFingerprint, Severity, Vector } from '../../report/model.js';
+import type {
+  Evidence,
+  Finding,
+  ProductFingerprint,
+  Severity,
+  Vector,
+  VersionRange,
+} from '../../report/model.js';
 import { severityRank } from '../../report/model.js';
 
 const MAX_EVIDENCE = 3;
@@ -11,6 +18,7 @@ export interface FindingInput {
   vector: Vector;
   product?: string;
   version?: string;
+  versionRange?: VersionRange;
   evidence: Evidence;
   /** Findings with the same id and key merge their evidence (default: one finding per id). */
   key?: string;
@@ -55,6 +63,7 @@ export class FindingSet {
     };
     if (f.product) finding.product = f.product;
     if (f.version) finding.version = f.version;
+    if (f.versionRange) finding.versionRange = f.versionRange;
     this.byKey.set(key, finding);
   }
 
@@ -80,6 +89,7 @@ export class FindingSet {
     );
     if (same) {
       for (const s of p.sources) if (!same.sources.includes(s)) same.sources.push(s);
+      if (p.versionRange && !same.versionRange) same.versionRange = p.versionRange;
       const rank = { low: 0, medium: 1, high: 2 };
       if (rank[p.confidence] > rank[same.confidence]) same.confidence = p.confidence;
       return;

@@ -9,6 +9,7 @@ import { FindingSet } from './finding-set.js';
 import { analyzeHeaders } from './headers.js';
 import { analyzeSupportedVersions } from './protocol-errors.js';
 import { analyzeServerInfo } from './serverinfo.js';
+import { analyzeUi } from './ui.js';
 
 export interface Analysis {
   findings: Finding[];
@@ -55,6 +56,7 @@ export function analyze(
   analyzeHeaders(observations, kb, set);
   analyzeBodies(observations, kb, set);
   analyzeSupportedVersions(observations, kb, set);
+  analyzeUi(observations, kb, set);
   analyzeBehaviour(observations, kb, set);
   const out: Analysis = { findings: set.findings(), fingerprints: set.fingerprints() };
   if (endpoint) out.mcp = mcpInfo(origin, endpoint, observations);

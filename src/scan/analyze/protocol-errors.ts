@@ -1,6 +1,6 @@
 import type { KnowledgeBase } from '../../disclosure/load.js';
 import { isJsonRpcResponse, parseJsonRpcMessages } from '../../mcp/jsonrpc.js';
-import { revisionsIn } from '../../mcp/revisions.js';
+import { revisionSequence } from '../../mcp/revisions.js';
 import type { Observation } from '../observation.js';
 import type { FindingSet } from './finding-set.js';
 
@@ -31,19 +31,36 @@ export function analyzeSupportedVersions(
     if (texts.length === 0 && obs.body && !obs.body.trimStart().startsWith('<'))
       texts.push(obs.body.slice(0, 2000));
     for (const text of texts) {
-      const revisions = revisionsIn(text);
+      const revisions = revisionSequence(text);
       if (revisions.length < 2) continue;
+      // The exact list (and its order) dates the SDK to a range of releases.
+      const known = kb.revisionLists.find(
+        (l) => l.list.length === revisions.length && l.list.every((r, i) => r === revisions[i]),
+      );
+      const versionRange = known
+        ? { first: known.first, last: known.last, ecosystem: known.ecosystem }
+        : undefined;
       out.add({
         id: 'mcp-supported-versions',
         title: spec?.title ?? 'Error lists supported protocol revisions',
         severity: spec?.severity ?? 'low',
         vector: 'error',
+        ...(known && versionRange ? { product: known.product, versionRange } : {}),
         evidence: {
           request: obs.label,
           location: `body (${obs.status})`,
           excerpt: text.trim().slice(0, 200),
         },
       });
+      if (known && versionRange) {
+        out.product({
+          product: known.product,
+          versionRange,
+          kind: 'sdk',
+          confidence: 'medium',
+          sources: [known.id],
+        });
+      }
     }
   }
 }
