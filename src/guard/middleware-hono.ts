@@ -37,7 +37,10 @@ function headerObject(h: Headers): Record<string, string> {
   return out;
 }
 
-async function readCapped(stream: ReadableStream<Uint8Array> | null, max: number): Promise<Buffer | undefined> {
+async function readCapped(
+  stream: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<Buffer | undefined> {
   if (!stream) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -106,7 +109,10 @@ export function honoMiddleware(core: () => GuardCore) {
       x.bytesOut += body.length;
       const h = toHeaders(plan.headers);
       h.set('content-length', String(body.length));
-      out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), { status: plan.status, headers: h });
+      out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), {
+        status: plan.status,
+        headers: h,
+      });
       g.finish(x);
     } else if (plan.mode === 'replace') {
       const body = await readCapped(res.body, 65_536);

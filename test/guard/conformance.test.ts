@@ -33,7 +33,9 @@ interface Check {
 }
 
 /** Runs the active server suite against `url`; returns `scenario/check-id → status`. */
-async function runSuite(url: string): Promise<{ checks: Map<string, Check>; scenarios: number; code: number | null }> {
+async function runSuite(
+  url: string,
+): Promise<{ checks: Map<string, Check>; scenarios: number; code: number | null }> {
   const out = mkdtempSync(join(tmpdir(), 'mcpward-conformance-'));
   dirs.push(out);
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -89,9 +91,10 @@ describe('MCP conformance suite, direct and through the guard', { timeout: 300_0
     const s = await startConformanceServer({ dnsRebindingProtection: false });
     servers.push(s);
     const r = await runSuite(s.mcpUrl);
-    assert.deepEqual(failures(r.checks).map((f) => f.split(':')[0]), [
-      'dns-rebinding-protection/localhost-host-rebinding-rejected',
-    ]);
+    assert.deepEqual(
+      failures(r.checks).map((f) => f.split(':')[0]),
+      ['dns-rebinding-protection/localhost-host-rebinding-rejected'],
+    );
   });
 
   it('guarded (upstream without validation): exactly the same checks pass, DNS rebinding included', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { RunningGuard } from '../../src/guard/server.js';
 import { severityRank } from '../../src/report/model.js';
 import { scan } from '../../src/scan/scanner.js';
 import { expandTarget } from '../../src/scan/targets.js';
-import type { RunningGuard } from '../../src/guard/server.js';
 import { startGuarded } from '../helpers/guard.js';
 import { startLeakyV1, startLeakyV2, startPythonLike, type Upstream } from '../helpers/mcp-upstreams.js';
 

@@ -62,12 +62,12 @@ const modern = (id: number) =>
   JSON.stringify({
     result: {
       tools: [],
-      n: 12345678901234567890,
+      n: 0,
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'acme', version: '9.9.9' } },
     },
     jsonrpc: '2.0',
     id,
-  }).replace('12345678901234567000', '12345678901234567890');
+  }).replace('"n":0', '"n":12345678901234567890');
 
 const SAMPLES: Record<string, string> = {
   lf: `: keepalive\n\nid: 1\nevent: message\ndata: ${init(1)}\n\nevent: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"hi"}}\n\n`,
