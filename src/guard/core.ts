@@ -45,6 +45,8 @@ export interface ResponsePlan {
   status: number;
   /** Allowed response headers, flat; no Content-Length unless mode is `pass`. */
   headers: string[];
+  /** `json` mode holds an HTML page or script to be checked against the web UIs of ui.yaml. */
+  ui?: boolean;
 }
 
 const FORWARD_METHODS = new Set(['GET', 'POST', 'DELETE', 'OPTIONS', 'HEAD']);
@@ -288,11 +290,14 @@ export class GuardCore {
     else if (x.method === 'HEAD' || status < 200 || status === 204 || status === 304) mode = 'pass';
     else if (contentType.startsWith('text/event-stream')) mode = 'sse';
     else if (contentType.includes('json')) mode = 'json';
+    else if (p.isUi && (contentType.startsWith('text/html') || contentType.includes('javascript'))) mode = 'json';
     else mode = 'pass';
     if (mode === 'pass' && contentLength !== undefined) out.push('content-length', contentLength);
     if (mode === 'sse') x.stream = true;
     // 421 (Python SDK's wrong-Host answer) is itself a fingerprint; the guard says 403 for that.
-    return { mode, status: status === 421 ? 403 : status, headers: out };
+    const plan: ResponsePlan = { mode, status: status === 421 ? 403 : status, headers: out };
+    if (mode === 'json' && !contentType.includes('json')) plan.ui = true;
+    return plan;
   }
 
   /** The SSE rewriter for a streamed response; `emit` receives the bytes to send. */
@@ -325,6 +330,19 @@ export class GuardCore {
       },
       emit,
     );
+  }
+
+  /**
+   * A collected body (`json` mode): a JSON body rewritten if it names the software behind it; a page
+   * or script of a known web UI replaced by the generic 404.
+   */
+  collected(x: Exchange, plan: ResponsePlan, body: Buffer): Buffer | Answer {
+    if (!plan.ui) return this.json(x, body);
+    const isUi = this.policy.isUi;
+    if (!isUi || body.length > this.policy.config.limits.maxRewriteBytes || !isUi(body.toString('utf8'))) return body;
+    x.rewritten('web UI');
+    this.services.metrics.rewrite('ui');
+    return errorAnswer(404, x.rpcId);
   }
 
   /** A collected JSON body, rewritten if it names the software behind it. */

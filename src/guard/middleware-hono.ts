@@ -105,15 +105,14 @@ export function honoMiddleware(core: () => GuardCore) {
       out = new Response(res.body, { status: plan.status, headers: toHeaders(plan.headers) });
       g.finish(x);
     } else if (plan.mode === 'json') {
-      const body = g.json(x, Buffer.from(await res.arrayBuffer()));
-      x.bytesOut += body.length;
-      const h = toHeaders(plan.headers);
-      h.set('content-length', String(body.length));
-      out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), {
-        status: plan.status,
-        headers: h,
-      });
-      g.finish(x);
+      const body = g.collected(x, plan, Buffer.from(await res.arrayBuffer()));
+      if (Buffer.isBuffer(body)) {
+        x.bytesOut += body.length;
+        const h = toHeaders(plan.headers);
+        h.set('content-length', String(body.length));
+        out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), { status: plan.status, headers: h });
+        g.finish(x);
+      } else out = answerResponse(g, x, body);
     } else if (plan.mode === 'replace') {
       const body = await readCapped(res.body, 65_536);
       out = answerResponse(g, x, g.replace(x, plan, body));

@@ -149,11 +149,18 @@ function wrapResponse(core: GuardCore, x: Exchange, res: ServerResponse): void {
       end(cb);
     } else if (p.mode === 'json') {
       if (last) chunks.push(last);
-      const body = core.json(x, Buffer.concat(chunks));
+      const body = core.collected(x, p, Buffer.concat(chunks));
       chunks = [];
-      x.bytesOut += body.length;
-      commit(p.status, [...p.headers, 'content-length', String(body.length)]);
-      end(head ? undefined : body, cb);
+      if (Buffer.isBuffer(body)) {
+        x.bytesOut += body.length;
+        commit(p.status, [...p.headers, 'content-length', String(body.length)]);
+        end(head ? undefined : body, cb);
+      } else {
+        x.status = body.status;
+        x.bytesOut += body.body.length;
+        commit(body.status, body.headers);
+        end(head ? undefined : body.body, cb);
+      }
     } else {
       if (last && size <= 65_536) chunks.push(last);
       const a = core.replace(x, p, chunks.length ? Buffer.concat(chunks) : undefined);

@@ -90,6 +90,8 @@ export const guardPolicySchema = z
       })
       .strict()
       .default({ sanitize: true, uniform: true }),
+    /** Web UIs of ui.yaml (inspectors, dashboards) found in a page or script: answered 404 (`block`) or left. */
+    uis: z.enum(['block', 'pass']).default('block'),
     endpoints: z
       .object({
         /** Lock the version endpoints of endpoints.yaml (block, liveness, minimal). */

@@ -39,6 +39,8 @@ export interface CompiledPolicy {
   identityTriggers: string[];
   /** Whether an error text matches the patterns catalogue (stack traces, paths, error pages...). */
   discloses(text: string): boolean;
+  /** Whether a page or script is one of the web UIs of ui.yaml (undefined: UIs are let through). */
+  isUi: ((text: string) => boolean) | undefined;
   /** Allowed Host names (lower case, no port); undefined: any. */
   hosts: Set<string> | undefined;
   /** Allowed Origins (exact, lower case); undefined: judged by host name. */
@@ -79,6 +81,11 @@ export function compilePolicy(config: GuardPolicyConfig, ctx: CompileContext = {
     for (const re of patterns) if (re.test(text)) return true;
     return false;
   };
+  const uiPatterns = kb.uis.flatMap((u) => [u.page, ...u.asset]).map((re) => new RegExp(re.source, re.flags.replace('g', '')));
+  const isUi =
+    config.uis === 'block' && uiPatterns.length > 0
+      ? (text: string) => uiPatterns.some((re) => re.test(text))
+      : undefined;
   const identity: IdentityPolicy = {
     replace: { name: config.serverInfo.name, version: config.serverInfo.version },
     remove: kb.mcp.serverInfoFields.remove,
@@ -98,6 +105,7 @@ export function compilePolicy(config: GuardPolicyConfig, ctx: CompileContext = {
     identity,
     identityTriggers: identityTriggers(identity),
     discloses,
+    isUi,
     hosts,
     origins: config.origins ? new Set(config.origins.map((o) => o.replace(/\/+$/, ''))) : undefined,
     clients: config.clients.allow.length ? new AddressSet(config.clients.allow, 'clients.allow') : undefined,

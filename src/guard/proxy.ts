@@ -310,8 +310,16 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     const res = this.res;
     const core = this.proxy.core;
     if (plan.mode === 'json') {
-      const body = core.json(this.x, Buffer.concat(this.chunks, this.size));
+      const body = core.collected(this.x, plan, Buffer.concat(this.chunks, this.size));
       this.chunks = [];
+      if (!Buffer.isBuffer(body)) {
+        this.x.status = body.status;
+        this.x.bytesOut += body.body.length;
+        res.writeHead(body.status, [...body.headers, ...this.proxy.connectionHeader(res)]);
+        res.end(this.x.method === 'HEAD' ? undefined : body.body);
+        this.end(body.status);
+        return;
+      }
       this.x.bytesOut += body.length;
       res.writeHead(plan.status, [
         ...plan.headers,
