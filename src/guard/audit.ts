@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { formatAuditRecord } from '../logs/audit.js';
 import type { SigmaEventFields } from './event.js';
 
 /**
@@ -9,32 +10,9 @@ import type { SigmaEventFields } from './event.js';
  * counted rather than queued without bound.
  */
 
-/** Keys written first, in this order, so lines read well; the rest follow. */
-const ORDER = [
-  'x-mcpward-action',
-  'x-mcpward-rule',
-  'x-mcpward-reason',
-  'c-ip',
-  'cs-method',
-  'cs-uri-query',
-  'cs-version',
-  'cs-host',
-  'sc-status',
-  'sc-bytes',
-  'cs-bytes',
-  'time-taken',
-  'mcp-method',
-  'cs-user-agent',
-  'cs-referer',
-] as const;
-
+/** The mcpward audit format (src/logs/audit.ts), which `mcpward detect` reads back without options. */
 export function formatJsonRecord(e: SigmaEventFields): string {
-  const out: Record<string, unknown> = { '@timestamp': new Date(e._time).toISOString() };
-  for (const k of ORDER) {
-    const v = e[k];
-    if (v !== undefined) out[k] = v;
-  }
-  return `${JSON.stringify(out)}\n`;
+  return formatAuditRecord({ ...e, '@timestamp': e._time });
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

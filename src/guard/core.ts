@@ -290,7 +290,8 @@ export class GuardCore {
     else if (x.method === 'HEAD' || status < 200 || status === 204 || status === 304) mode = 'pass';
     else if (contentType.startsWith('text/event-stream')) mode = 'sse';
     else if (contentType.includes('json')) mode = 'json';
-    else if (p.isUi && (contentType.startsWith('text/html') || contentType.includes('javascript'))) mode = 'json';
+    else if (p.isUi && (contentType.startsWith('text/html') || contentType.includes('javascript')))
+      mode = 'json';
     else mode = 'pass';
     if (mode === 'pass' && contentLength !== undefined) out.push('content-length', contentLength);
     if (mode === 'sse') x.stream = true;
@@ -339,7 +340,8 @@ export class GuardCore {
   collected(x: Exchange, plan: ResponsePlan, body: Buffer): Buffer | Answer {
     if (!plan.ui) return this.json(x, body);
     const isUi = this.policy.isUi;
-    if (!isUi || body.length > this.policy.config.limits.maxRewriteBytes || !isUi(body.toString('utf8'))) return body;
+    if (!isUi || body.length > this.policy.config.limits.maxRewriteBytes || !isUi(body.toString('utf8')))
+      return body;
     x.rewritten('web UI');
     this.services.metrics.rewrite('ui');
     return errorAnswer(404, x.rpcId);

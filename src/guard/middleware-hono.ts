@@ -110,7 +110,10 @@ export function honoMiddleware(core: () => GuardCore) {
         x.bytesOut += body.length;
         const h = toHeaders(plan.headers);
         h.set('content-length', String(body.length));
-        out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), { status: plan.status, headers: h });
+        out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), {
+          status: plan.status,
+          headers: h,
+        });
         g.finish(x);
       } else out = answerResponse(g, x, body);
     } else if (plan.mode === 'replace') {

@@ -81,7 +81,9 @@ export function compilePolicy(config: GuardPolicyConfig, ctx: CompileContext = {
     for (const re of patterns) if (re.test(text)) return true;
     return false;
   };
-  const uiPatterns = kb.uis.flatMap((u) => [u.page, ...u.asset]).map((re) => new RegExp(re.source, re.flags.replace('g', '')));
+  const uiPatterns = kb.uis
+    .flatMap((u) => [u.page, ...u.asset])
+    .map((re) => new RegExp(re.source, re.flags.replace('g', '')));
   const isUi =
     config.uis === 'block' && uiPatterns.length > 0
       ? (text: string) => uiPatterns.some((re) => re.test(text))

@@ -3,11 +3,12 @@ import { errorMessage, UserError } from '../util/errors.js';
 import { createAdminServer } from './admin.js';
 import { type ConfigOverrides, loadGuardConfig } from './config-file.js';
 import { GuardCore } from './core.js';
-import type { LiveDetector } from './detect.js';
+import { DetectionActions, type LiveDetector } from './detect.js';
 import type { GuardConfig } from './options.js';
 import { compilePolicy } from './policy.js';
 import { GuardProxy } from './proxy.js';
 import { closeServices, createServices } from './services.js';
+import { loadSigmaDetector } from './sigma-detector.js';
 import { Upstreams } from './upstreams.js';
 
 export interface StartGuardOptions {
@@ -64,7 +65,8 @@ export async function startGuard(opts: StartGuardOptions): Promise<RunningGuard>
     throw new UserError('give --upstream URL or at least one route', opts.configPath ?? 'guard');
   const listenAt = config.listen ?? { host: '127.0.0.1', port: 8080 };
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const services = createServices(config, { detector: opts.detector, log });
+  const detector = opts.detector ?? (config.detect ? loadSigmaDetector(config.detect.rules) : undefined);
+  const services = createServices(config, { detector, log });
   const core = new GuardCore(compilePolicy(config, { listenHost: listenAt.host }), services);
   let upstreams = Upstreams.build(config);
   const proxy = new GuardProxy({ core, upstreams: () => upstreams, config: () => config });
@@ -88,10 +90,25 @@ export async function startGuard(opts: StartGuardOptions): Promise<RunningGuard>
     try {
       const next = opts.configPath ? loadGuardConfig(opts.configPath, opts.overrides) : config;
       const policy = compilePolicy(next, { listenHost: listenAt.host });
+      const rulesChanged = JSON.stringify(next.detect?.rules) !== JSON.stringify(config.detect?.rules);
+      const nextDetector =
+        opts.detector ??
+        (next.detect && (rulesChanged || !services.detector)
+          ? loadSigmaDetector(next.detect.rules)
+          : services.detector);
       const nextUpstreams = Upstreams.build(next, upstreams);
       const old = upstreams;
       upstreams = nextUpstreams;
       config = next;
+      services.detector = next.detect || opts.detector ? nextDetector : undefined;
+      if (next.detect && !services.actions)
+        services.actions = new DetectionActions(
+          next.detect,
+          services.blocklist,
+          services.limiter,
+          services.metrics,
+          log,
+        );
       core.setPolicy(policy);
       void old.retire(nextUpstreams);
       services.audit?.reopen();

@@ -1,3 +1,4 @@
+import { type Dispatcher, request } from 'undici';
 import { type ConfigOverrides, loadGuardConfig } from '../../src/guard/config-file.js';
 import type { LiveDetector } from '../../src/guard/detect.js';
 import { type RunningGuard, startGuard } from '../../src/guard/server.js';
@@ -12,17 +13,23 @@ export function startGuarded(
   return startGuard({ config, log: extra.log ?? (() => {}), detector: extra.detector });
 }
 
-/** Raw response of one request (status, lower-case headers, body text). */
+/**
+ * Raw response of one request (status, lower-case headers, body text). undici's request, not fetch:
+ * fetch may not set Host, and these tests send wrong ones on purpose.
+ */
 export async function fetchRaw(
   url: string,
-  init: RequestInit = {},
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  const r = await fetch(url, init);
-  const headers: Record<string, string> = {};
-  r.headers.forEach((v, k) => {
-    headers[k] = v;
+  const r = await request(url, {
+    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: init.headers ?? {},
+    body: init.body ?? null,
   });
-  return { status: r.status, headers, body: await r.text() };
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return { status: r.statusCode, headers, body: await r.body.text() };
 }
 
 export const MCP_POST_HEADERS = {
