@@ -19,13 +19,24 @@ function toHeaders(flat: readonly string[]): Headers {
   return h;
 }
 
-function answerResponse(core: GuardCore, x: Exchange, a: Answer): Response {
+/**
+ * On @hono/node-server, a Connection header of our own keeps node from adding its identifying
+ * `Keep-Alive: timeout=5`.
+ */
+function withConnection(h: Headers, env: unknown): Headers {
+  const outgoing = (env as { outgoing?: { shouldKeepAlive?: boolean } } | undefined)?.outgoing;
+  if (outgoing && typeof outgoing.shouldKeepAlive === 'boolean')
+    h.set('connection', outgoing.shouldKeepAlive ? 'keep-alive' : 'close');
+  return h;
+}
+
+function answerResponse(core: GuardCore, x: Exchange, a: Answer, env: unknown): Response {
   x.status = a.status;
   x.bytesOut += a.body.length;
   core.finish(x);
   return new Response(x.method === 'HEAD' ? null : new Uint8Array(a.body), {
     status: a.status,
-    headers: toHeaders(a.headers),
+    headers: withConnection(toHeaders(a.headers), env),
   });
 }
 
@@ -79,21 +90,21 @@ export function honoMiddleware(core: () => GuardCore) {
     };
     const x = g.begin(head);
     const early = g.admit(x, head);
-    if (early) return answerResponse(g, x, early);
+    if (early) return answerResponse(g, x, early, c.env);
     if (raw.method === 'POST' && raw.body) {
       const max = g.policy.config.limits.maxBodyBytes;
       if (Number(headers['content-length']) > max) {
         x.rewritten('body too large');
-        return answerResponse(g, x, errorAnswer(413));
+        return answerResponse(g, x, errorAnswer(413), c.env);
       }
       // A clone, so the app still reads the original.
       const body = await readCapped(raw.clone().body, max);
       if (!body) {
         x.rewritten('body too large');
-        return answerResponse(g, x, errorAnswer(413));
+        return answerResponse(g, x, errorAnswer(413), c.env);
       }
       const bad = g.inspectBody(x, body);
-      if (bad) return answerResponse(g, x, bad);
+      if (bad) return answerResponse(g, x, bad, c.env);
     }
     await next();
     const res = c.res;
@@ -102,23 +113,26 @@ export function honoMiddleware(core: () => GuardCore) {
     x.status = plan.status;
     let out: Response;
     if (plan.mode === 'pass') {
-      out = new Response(res.body, { status: plan.status, headers: toHeaders(plan.headers) });
+      out = new Response(res.body, {
+        status: plan.status,
+        headers: withConnection(toHeaders(plan.headers), c.env),
+      });
       g.finish(x);
     } else if (plan.mode === 'json') {
       const body = g.collected(x, plan, Buffer.from(await res.arrayBuffer()));
       if (Buffer.isBuffer(body)) {
         x.bytesOut += body.length;
-        const h = toHeaders(plan.headers);
+        const h = withConnection(toHeaders(plan.headers), c.env);
         h.set('content-length', String(body.length));
         out = new Response(x.method === 'HEAD' ? null : new Uint8Array(body), {
           status: plan.status,
           headers: h,
         });
         g.finish(x);
-      } else out = answerResponse(g, x, body);
+      } else out = answerResponse(g, x, body, c.env);
     } else if (plan.mode === 'replace') {
       const body = await readCapped(res.body, 65_536);
-      out = answerResponse(g, x, g.replace(x, plan, body));
+      out = answerResponse(g, x, g.replace(x, plan, body), c.env);
     } else {
       const source = res.body;
       let rewriter: ReturnType<GuardCore['sse']> | undefined;
@@ -139,7 +153,7 @@ export function honoMiddleware(core: () => GuardCore) {
       });
       out = new Response(source ? source.pipeThrough(stream) : null, {
         status: plan.status,
-        headers: toHeaders(plan.headers),
+        headers: withConnection(toHeaders(plan.headers), c.env),
       });
     }
     // Cleared first: assigning over an existing response makes Hono copy its headers back in.

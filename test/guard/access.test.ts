@@ -4,7 +4,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { RunningGuard } from '../../src/guard/server.js';
 import { sigmaDetector } from '../../src/guard/sigma-detector.js';
 import { parseAuditLine } from '../../src/logs/audit.js';
 import { compileCollection, loadSigmaFiles } from '../../src/sigma/index.js';
