@@ -172,8 +172,11 @@ const routeSchema = z
     /** Host name this route serves (default: any). */
     host: z.string().toLowerCase().optional(),
     upstream: httpUrl,
-    /** Connections kept to this upstream. */
-    connections: z.number().int().positive().max(10_000).default(128),
+    /**
+     * Most connections to this upstream (default: no limit). Every open SSE stream holds one, so a
+     * limit also caps the streams this upstream can have through the guard.
+     */
+    connections: z.number().int().positive().optional(),
   })
   .strict();
 export type RouteConfig = z.infer<typeof routeSchema>;

@@ -233,7 +233,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   private rewriter: SseRewriter | undefined;
   private clientGone = false;
   private done = false;
-  private readonly onDrain = () => this.controller?.resume();
+  private waiting = false;
+  private readonly onDrain = () => {
+    this.waiting = false;
+    this.controller?.resume();
+  };
 
   constructor(
     private readonly proxy: GuardProxy,
@@ -377,7 +381,9 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   private write(b: Buffer): void {
     this.x.bytesOut += b.length;
-    if (!this.res.write(b)) {
+    if (!this.res.write(b) && !this.waiting) {
+      // Chunks undici had already read still arrive after pause(); one drain listener is enough.
+      this.waiting = true;
       this.controller?.pause();
       this.res.once('drain', this.onDrain);
     }

@@ -9,12 +9,12 @@ export interface Route {
   origin: string;
   /** Host header sent upstream. */
   hostHeader: string;
-  connections: number;
+  connections: number | undefined;
   pool: Pool;
 }
 
-function poolKey(origin: string, connections: number): string {
-  return `${origin} ${connections}`;
+function poolKey(origin: string, connections: number | undefined): string {
+  return `${origin} ${connections ?? 'unlimited'}`;
 }
 
 /**
@@ -28,14 +28,14 @@ export class Upstreams {
     const reuse = new Map<string, Pool>();
     for (const r of previous?.routes ?? []) reuse.set(poolKey(r.origin, r.connections), r.pool);
     const specs = [...config.routes];
-    if (config.upstream) specs.push({ path: '/', upstream: config.upstream, connections: 128 });
+    if (config.upstream) specs.push({ path: '/', upstream: config.upstream });
     const routes: Route[] = specs.map((s) => {
       const u = new URL(s.upstream);
       const key = poolKey(u.origin, s.connections);
       let pool = reuse.get(key);
       if (!pool) {
         pool = new Pool(u.origin, {
-          connections: s.connections,
+          connections: s.connections ?? null,
           pipelining: 1,
           keepAliveTimeout: 30_000,
           // SSE streams are long and idle: the body never times out here; client disconnects end them.

@@ -59,8 +59,25 @@ function genericInfo(raw: string, policy: IdentityPolicy): string {
   return JSON.stringify(out);
 }
 
-function isGenericAlready(raw: string, policy: IdentityPolicy): boolean {
-  return raw === genericInfo(raw, policy);
+/**
+ * A server sends the same serverInfo on every answer: its replacement is computed once per policy.
+ * Bounded, so a server that varies it cannot grow the cache.
+ */
+const infoCache = new WeakMap<IdentityPolicy, Map<string, string>>();
+
+function replacementInfo(raw: string, policy: IdentityPolicy): string {
+  let cache = infoCache.get(policy);
+  if (!cache) {
+    cache = new Map();
+    infoCache.set(policy, cache);
+  }
+  let out = cache.get(raw);
+  if (out === undefined) {
+    out = genericInfo(raw, policy);
+    if (cache.size >= 256) cache.clear();
+    if (raw.length <= 4096) cache.set(raw, out);
+  }
+  return out;
 }
 
 function member(members: readonly Member[], key: string): Member | undefined {
@@ -70,8 +87,8 @@ function member(members: readonly Member[], key: string): Member | undefined {
 
 function editServerInfo(s: string, m: Member, policy: IdentityPolicy, edits: Edit[]): void {
   const raw = s.slice(m.valueStart, m.valueEnd);
-  if (isGenericAlready(raw, policy)) return;
-  edits.push({ start: m.valueStart, end: m.valueEnd, text: genericInfo(raw, policy) });
+  const text = replacementInfo(raw, policy);
+  if (text !== raw) edits.push({ start: m.valueStart, end: m.valueEnd, text });
 }
 
 /** `_meta` of a result or notification: the serverInfo entry is made generic. */

@@ -56,6 +56,30 @@ function firstEventEnd(b: Buffer, from: number): number {
   return -1;
 }
 
+/** `firstEventEnd`, with a native search when no CR comes before the first LF LF (the common case). */
+function nextEventEnd(b: Buffer, from: number): number {
+  const nn = b.indexOf(NN, from);
+  // Any CR before that LF LF? (searched only up to it: a CR-free stream costs one pass)
+  const cr = (nn === -1 ? b.subarray(from) : b.subarray(from, nn)).indexOf(CR);
+  if (cr === -1) return nn === -1 ? -1 : nn + 2;
+  return firstEventEnd(b, from);
+}
+
+/** Where the event containing byte `p` starts, given that an event starts at `lo`. */
+function eventStartBefore(b: Buffer, lo: number, p: number): number {
+  const seg = b.subarray(lo, p);
+  if (seg.indexOf(CR) === -1) {
+    const nn = seg.lastIndexOf(NN);
+    return nn === -1 ? lo : lo + nn + 2;
+  }
+  let start = lo;
+  for (;;) {
+    const e = firstEventEnd(b, start);
+    if (e === -1 || e > p) return start;
+    start = e;
+  }
+}
+
 export class SseRewriter {
   readonly stats: SseRewriteStats = { rewritten: 0, oversize: 0 };
   /** The incomplete event at the end of what was written so far, in pieces. */
@@ -159,27 +183,36 @@ export class SseRewriter {
     this.partsLength += rest.length;
   }
 
-  /** Complete events, some of which contain a trigger: each is passed or rewritten on its own. */
-  private events(b: Buffer): void {
-    let at = 0;
-    let passFrom = 0;
-    while (at < b.length) {
-      let end = firstEventEnd(b, at);
-      if (end === -1) end = b.length;
-      const ev = b.subarray(at, end);
-      if (this.triggered(ev)) {
-        if (passFrom < at) this.emit(b.subarray(passFrom, at));
-        this.one(ev);
-        passFrom = end;
-      }
-      at = end;
+  /** Every trigger position in `b`, in order. */
+  private triggerHits(b: Buffer): number[] {
+    const hits: number[] = [];
+    for (const t of this.triggers) {
+      for (let i = b.indexOf(t); i !== -1; i = b.indexOf(t, i + t.length)) hits.push(i);
     }
-    if (passFrom < b.length) this.emit(b.subarray(passFrom));
+    return hits.length > 1 ? hits.sort((a, z) => a - z) : hits;
+  }
+
+  /**
+   * Complete events, some of which contain a trigger. Only the events around a trigger are cut out
+   * (found with native searches from the trigger's position); the bytes between go out in one piece.
+   */
+  private events(b: Buffer): void {
+    let passFrom = 0;
+    for (const hit of this.triggerHits(b)) {
+      if (hit < passFrom) continue;
+      const start = eventStartBefore(b, passFrom, hit);
+      let end = nextEventEnd(b, hit);
+      if (end === -1) end = b.length;
+      if (start > passFrom) this.emit(b.subarray(passFrom, start));
+      this.one(b.subarray(start, end), true);
+      passFrom = end;
+    }
+    if (passFrom < b.length) this.emit(passFrom === 0 ? b : b.subarray(passFrom));
   }
 
   /** One event (or trailing partial event): rewritten when `rewrite` has something to change. */
-  private one(ev: Buffer): void {
-    if (!this.triggered(ev)) {
+  private one(ev: Buffer, known = false): void {
+    if (!known && !this.triggered(ev)) {
       this.emit(ev);
       return;
     }
@@ -202,14 +235,13 @@ function splitLines(s: string): Line[] {
   const out: Line[] = [];
   let i = 0;
   while (i < s.length) {
-    let j = i;
-    while (j < s.length) {
-      const c = s.charCodeAt(j);
-      if (c === LF || c === CR) break;
-      j++;
-    }
+    let lf = s.indexOf('\n', i);
+    let cr = s.indexOf('\r', i);
+    if (lf === -1) lf = s.length;
+    if (cr === -1) cr = s.length;
+    const j = lf < cr ? lf : cr;
     let eol = '';
-    if (j < s.length) eol = s.charCodeAt(j) === CR && s.charCodeAt(j + 1) === LF ? '\r\n' : s[j]!;
+    if (j < s.length) eol = j === cr && s.charCodeAt(j + 1) === LF ? '\r\n' : s[j]!;
     out.push({ text: s.slice(i, j), eol });
     i = j + eol.length;
   }
@@ -245,7 +277,7 @@ export function rewriteEvent(
     const l = lines[i]!;
     if (i === first) {
       const eol = l.eol || '\n';
-      const parts = next.split(/\r\n|\r|\n/);
+      const parts = next.includes('\n') || next.includes('\r') ? next.split(/\r\n|\r|\n/) : [next];
       for (let k = 0; k < parts.length; k++) out += prefix + parts[k] + (k < parts.length - 1 ? eol : l.eol);
     } else if (l.text !== 'data' && !l.text.startsWith('data:')) out += l.text + l.eol;
   }
