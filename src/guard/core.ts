@@ -294,7 +294,10 @@ export class GuardCore {
       mode = 'json';
     else mode = 'pass';
     if (mode === 'pass' && contentLength !== undefined) out.push('content-length', contentLength);
-    if (mode === 'sse') x.stream = true;
+    if (mode === 'sse') {
+      x.stream = true;
+      this.services.metrics.openStreams.inc();
+    }
     // 421 (Python SDK's wrong-Host answer) is itself a fingerprint; the guard says 403 for that.
     const plan: ResponsePlan = { mode, status: status === 421 ? 403 : status, headers: out };
     if (mode === 'json' && !contentType.includes('json')) plan.ui = true;
@@ -380,6 +383,7 @@ export class GuardCore {
     x.finished = true;
     const s = this.services;
     if (x.tokens) for (const t of x.tokens) s.sessions.release(t);
+    if (x.stream) s.metrics.openStreams.dec();
     s.metrics.request(x.action, x.stream ? undefined : (performance.now() - x.started) / 1000);
     if (!s.audit && !s.detector) return;
     const e = sigmaEvent(x);

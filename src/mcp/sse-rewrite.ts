@@ -239,7 +239,7 @@ function splitLines(s: string): Line[] {
     let cr = s.indexOf('\r', i);
     if (lf === -1) lf = s.length;
     if (cr === -1) cr = s.length;
-    const j = lf < cr ? lf : cr;
+    const j = Math.min(lf, cr);
     let eol = '';
     if (j < s.length) eol = j === cr && s.charCodeAt(j + 1) === LF ? '\r\n' : s[j]!;
     out.push({ text: s.slice(i, j), eol });
