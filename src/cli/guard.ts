@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadGuardConfig } from '../guard/config-file.js';
-import { startGuard } from '../guard/server.js';
 import { choice, collect } from './common.js';
 
 interface GuardFlags {
@@ -70,6 +68,9 @@ Example:
     --audit-log /var/log/mcpward/audit.log`,
     )
     .action(async (flags: GuardFlags) => {
+      // Loaded here, so other commands do not pay for the proxy, and the proxy for nothing else.
+      const { loadGuardConfig } = await import('../guard/config-file.js');
+      const { startGuard } = await import('../guard/server.js');
       const over = overrides(flags);
       const config = loadGuardConfig(flags.config, over);
       const guard = await startGuard({ config, configPath: flags.config, overrides: over });
