@@ -1,6 +1,6 @@
 /**
  * mcpward as a library. The capabilities have their own entry points too: `mcpward/scan`,
- * `mcpward/sigma`, `mcpward/logs`, `mcpward/intel`, `mcpward/lab`, `mcpward/disclosure`.
+ * `mcpward/sigma`, `mcpward/logs`, `mcpward/intel`, `mcpward/lab`, `mcpward/disclosure`, `mcpward/guard`.
  */
 export { defaultKnowledgeBase, type KnowledgeBase, loadKnowledgeBase } from './disclosure/index.js';
 export { advisoryEnricher, loadAdvisoryDb, matchProduct } from './intel/index.js';
