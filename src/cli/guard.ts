@@ -79,7 +79,9 @@ Example:
       say(`listening on ${guard.url} → ${upstreams}`);
       if (guard.adminUrl) say(`admin on ${guard.adminUrl} (/metrics, /healthz)`);
       if (!config.hosts && !guard.core.policy.hosts)
-        say('warning: no --host given on a non-loopback address: any Host is accepted (no DNS-rebinding check)');
+        say(
+          'warning: no --host given on a non-loopback address: any Host is accepted (no DNS-rebinding check)',
+        );
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = () => {
