@@ -1,3 +1,4 @@
+import { redactQuery, scrubSecrets } from '../logs/audit.js';
 import type { Exchange } from './exchange.js';
 
 /**
@@ -34,72 +35,11 @@ export interface SigmaEventFields {
   readonly [field: string]: unknown;
 }
 
-export const REDACTED = 'REDACTED';
-
-/** Query parameter names whose values are credentials (by name, or its last `_`/`-` part). */
-const SECRET_PARAMS = new Set([
-  'token',
-  'accesstoken',
-  'refreshtoken',
-  'idtoken',
-  'key',
-  'apikey',
-  'password',
-  'passwd',
-  'pwd',
-  'pass',
-  'secret',
-  'clientsecret',
-  'sig',
-  'signature',
-  'auth',
-  'authorization',
-  'credential',
-  'credentials',
-  'session',
-  'sessionid',
-  'sid',
-  'code',
-  'jwt',
-  'bearer',
-  'privatekey',
-]);
-
-function isSecretParam(name: string): boolean {
-  let n: string;
-  try {
-    n = decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase();
-  } catch {
-    n = name.toLowerCase();
-  }
-  if (SECRET_PARAMS.has(n.replace(/[^a-z0-9]/g, ''))) return true;
-  const parts = n.split(/[^a-z0-9]+/).filter(Boolean);
-  return parts.length > 1 && SECRET_PARAMS.has(parts[parts.length - 1]!);
-}
-
-/** `/x?token=abc&id=1` → `/x?token=REDACTED&id=1`. */
-export function redactTarget(target: string): string {
-  const q = target.indexOf('?');
-  if (q === -1) return target;
-  const parts = target.slice(q + 1).split(/([&;])/);
-  let changed = false;
-  for (let i = 0; i < parts.length; i += 2) {
-    const p = parts[i]!;
-    const eq = p.indexOf('=');
-    if (eq !== -1 && isSecretParam(p.slice(0, eq))) {
-      parts[i] = `${p.slice(0, eq)}=${REDACTED}`;
-      changed = true;
-    }
-  }
-  return changed ? target.slice(0, q + 1) + parts.join('') : target;
-}
-
-const BEARER = /\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
-const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** `/x?token=abc&id=1` → `/x?token=REDACTED&id=1` (the audit log's own redaction). */
+export const redactTarget = redactQuery;
 
 function scrub(s: string | undefined): string | undefined {
-  if (s === undefined || s.length < 10) return s;
-  return s.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
+  return s === undefined ? s : scrubSecrets(s);
 }
 
 export function sigmaEvent(x: Exchange): SigmaEventFields {
