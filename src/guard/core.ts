@@ -17,17 +17,19 @@ import { unmapIPv4 } from './cidr.js';
 import type { DetectionActions, LiveDetector } from './detect.js';
 import { sigmaEvent } from './event.js';
 import { Exchange, type RequestHead } from './exchange.js';
-import { LegacySessions, legacyToken, maskEndpoint } from './legacy-sessions.js';
+import { legacyToken, maskEndpoint, openLegacy } from './legacy-sessions.js';
 import type { BlockReason, GuardMetrics } from './metrics.js';
 import { type CompiledPolicy, stripPort } from './policy.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SessionTokens } from './session-tokens.js';
 
 /** Long-lived parts that survive a configuration reload. */
 export interface GuardServices {
   metrics: GuardMetrics;
   limiter: RateLimiter;
   blocklist: Blocklist;
-  sessions: LegacySessions;
+  /** Seals upstream session ids and legacy SSE endpoints into the tokens clients see. */
+  tokens: SessionTokens;
   audit?: AuditLog | undefined;
   detector?: LiveDetector | undefined;
   actions?: DetectionActions | undefined;
@@ -63,6 +65,17 @@ function keptOnError(name: string): boolean {
     name === 'vary' ||
     name.startsWith('access-control-')
   );
+}
+
+/** A header by lower-case name, whatever the case of the keys. */
+function headerValue(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  name: string,
+): string | string[] | undefined {
+  const v = headers[name];
+  if (v !== undefined) return v;
+  for (const k in headers) if (k.toLowerCase() === name) return headers[k];
+  return undefined;
 }
 
 function first(v: string | string[] | undefined): string | undefined {
@@ -176,10 +189,21 @@ export class GuardCore {
         return endpointAnswer(lock);
       }
     }
+    // A session token that does not open is an unknown session (404, so clients re-initialize),
+    // answered here: the upstream never sees an id the guard did not hand out.
+    const sid = head.headers['mcp-session-id'];
+    if (sid !== undefined) {
+      const id = typeof sid === 'string' ? s.tokens.open('session', sid.trim()) : undefined;
+      if (id === undefined) {
+        x.rewritten('unknown session');
+        return errorAnswer(404);
+      }
+      x.session = id;
+    }
     if (x.query) {
       const token = legacyToken(x.query);
       if (token) {
-        const target = s.sessions.get(token);
+        const target = openLegacy(s.tokens, token);
         if (!target) {
           x.rewritten('unknown session');
           return errorAnswer(404);
@@ -254,12 +278,15 @@ export class GuardCore {
   /** Decides how a response goes out and filters its headers by the allowlist. */
   plan(
     x: Exchange,
-    status: number,
+    upstreamStatus: number,
     headers: Readonly<Record<string, string | string[] | undefined>>,
   ): ResponsePlan {
     const p = this.policy;
-    const sanitize = p.config.errors.sanitize;
-    const replace = sanitize && status >= 400;
+    const sessions = this.sessionTokens(headerValue(headers, 'mcp-session-id'));
+    // An id too long to seal must not pass as it is: the exchange becomes a generic 502.
+    if (sessions === null) x.reason ??= 'upstream session id cannot be masked';
+    const status = sessions === null ? 502 : upstreamStatus;
+    const replace = sessions === null || (p.config.errors.sanitize && status >= 400);
     const out: string[] = [];
     let contentType = '';
     let contentLength: string | undefined;
@@ -278,6 +305,10 @@ export class GuardCore {
         continue;
       }
       if (replace && !keptOnError(n)) continue;
+      if (n === 'mcp-session-id') {
+        for (const t of sessions ?? []) out.push(name, t);
+        continue;
+      }
       if (Array.isArray(v)) for (const one of v) out.push(name, one);
       else out.push(name, v);
     }
@@ -304,25 +335,39 @@ export class GuardCore {
     return plan;
   }
 
+  /**
+   * The tokens that stand for an upstream's Mcp-Session-Id value(s): undefined when there is none,
+   * null when one cannot be sealed.
+   */
+  private sessionTokens(v: string | string[] | undefined): string[] | null | undefined {
+    if (v === undefined) return undefined;
+    const out: string[] = [];
+    for (const one of Array.isArray(v) ? v : [v]) {
+      const t = this.services.tokens.seal('session', one.trim());
+      if (t === undefined) return null;
+      out.push(t);
+    }
+    this.services.metrics.rewrite('session-id');
+    return out;
+  }
+
   /** The SSE rewriter for a streamed response; `emit` receives the bytes to send. */
   sse(x: Exchange, emit: (chunk: Buffer) => void): SseRewriter {
     const p = this.policy;
     const legacyStream = x.method === 'GET';
     const triggers = legacyStream ? [...p.identityTriggers, 'endpoint'] : p.identityTriggers;
-    const sessions = this.services.sessions;
+    const tokens = this.services.tokens;
     return new SseRewriter(
       {
         triggers,
         maxEventBytes: p.config.limits.maxRewriteBytes,
         rewrite: (data, event) => {
           if (event === 'endpoint' && legacyStream) {
-            const masked = maskEndpoint(data, x.path, sessions, x.route);
+            const masked = maskEndpoint(data, x.path, tokens, x.route);
             if (!masked) return undefined;
-            if (x.tokens) x.tokens.push(masked.token);
-            else x.tokens = [masked.token];
             this.services.metrics.rewrite('sse-endpoint');
             x.rewritten('sse endpoint');
-            return masked.url;
+            return masked;
           }
           const out = rewriteIdentity(data, p.identity);
           if (out !== undefined) {
@@ -382,7 +427,6 @@ export class GuardCore {
     if (x.finished) return;
     x.finished = true;
     const s = this.services;
-    if (x.tokens) for (const t of x.tokens) s.sessions.release(t);
     if (x.stream) s.metrics.openStreams.dec();
     s.metrics.request(x.action, x.stream ? undefined : (performance.now() - x.started) / 1000);
     if (!s.audit && !s.detector) return;
@@ -426,4 +470,3 @@ function rpcErrorCode(body: Buffer): number | undefined {
 export type { Answer } from './answers.js';
 export { Exchange, type RequestHead } from './exchange.js';
 export type { IncomingHttpHeaders };
-export { LegacySessions };

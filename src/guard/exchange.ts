@@ -34,6 +34,8 @@ export class Exchange {
   mcpMethod: string | undefined = undefined;
   /** A legacy SSE POST whose `?session=` token mapped back to the upstream's endpoint. */
   legacy: LegacyTarget | undefined = undefined;
+  /** The upstream's session id the request's Mcp-Session-Id token stands for. */
+  session: string | undefined = undefined;
   /** Index of the route chosen (proxy only). */
   route = -1;
   status = 0;
@@ -42,8 +44,6 @@ export class Exchange {
   action: AuditAction = 'allowed';
   rule: string | undefined = undefined;
   reason: string | undefined = undefined;
-  /** Tokens handed out for legacy SSE endpoints announced on this stream (released at its end). */
-  tokens: string[] | undefined = undefined;
   /** The response is an SSE stream (not counted in the latency histogram). */
   stream = false;
   finished = false;

@@ -23,3 +23,5 @@ export {
 } from './options.js';
 export { type CompiledPolicy, compilePolicy } from './policy.js';
 export { type RunningGuard, type StartGuardOptions, startGuard } from './server.js';
+export { loadSessionKey, sessionKeyPath } from './session-key.js';
+export { SessionTokens, TOKEN_LENGTH, type TokenKind } from './session-tokens.js';

@@ -1,48 +1,34 @@
-import { randomBytes } from 'node:crypto';
+import type { SessionTokens } from './session-tokens.js';
+import { isTokenShaped } from './session-tokens.js';
 
 /**
  * Legacy HTTP+SSE (2024-11-05) names its POST endpoint in an `endpoint` event, and the shape of that
  * URL names the SDK (`?sessionId=<uuid>` is TypeScript, `?session_id=<hex>` Python). The guard hands
- * out `<path>?session=<random token>` instead and maps it back on the way in. An entry lives as long
- * as the stream that announced it, so the table is bounded by the open streams.
+ * out `<path>?session=<token>` instead, the token sealing the route and the upstream's path and
+ * query (session-tokens.ts, the same tokens as Streamable HTTP session ids), and opens it on the way in.
  */
 export interface LegacyTarget {
   /** Path and query the upstream announced, relative to its origin. */
   target: string;
-  /** Index of the route (upstream) the stream came from. */
+  /** Index of the route (upstream) the stream came from; -1 in the middleware. */
   route: number;
 }
 
 export const LEGACY_PARAM = 'session';
 
-export class LegacySessions {
-  private readonly map = new Map<string, LegacyTarget>();
-
-  /** A token for an announced endpoint; `release` it when the stream ends. */
-  add(target: LegacyTarget): string {
-    const token = randomBytes(16).toString('base64url');
-    this.map.set(token, target);
-    return token;
-  }
-
-  release(token: string): void {
-    this.map.delete(token);
-  }
-
-  get(token: string): LegacyTarget | undefined {
-    return this.map.get(token);
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-}
-
 /** The token of a request target carrying `?session=<token>`, if any. */
 export function legacyToken(query: string): string | undefined {
   if (!query.includes(`${LEGACY_PARAM}=`)) return undefined;
   const v = new URLSearchParams(query).get(LEGACY_PARAM);
-  return v && /^[A-Za-z0-9_-]{22}$/.test(v) ? v : undefined;
+  return v && isTokenShaped(v) ? v : undefined;
+}
+
+/** The announced endpoint a legacy token stands for, or undefined when the token is not ours. */
+export function openLegacy(tokens: SessionTokens, token: string): LegacyTarget | undefined {
+  const plain = tokens.open('legacy', token);
+  const space = plain?.indexOf(' ') ?? -1;
+  if (plain === undefined || space === -1) return undefined;
+  return { route: Number(plain.slice(0, space)), target: plain.slice(space + 1) };
 }
 
 /**
@@ -52,16 +38,22 @@ export function legacyToken(query: string): string | undefined {
 export function maskEndpoint(
   announced: string,
   requestPath: string,
-  sessions: LegacySessions,
+  tokens: SessionTokens,
   route: number,
-): { url: string; token: string } | undefined {
+): string | undefined {
   let u: URL;
   try {
     u = new URL(announced.trim(), `http://upstream${requestPath}`);
   } catch {
     return undefined;
   }
-  const target = u.pathname + u.search;
-  const token = sessions.add({ target, route });
-  return { url: `${u.pathname}?${LEGACY_PARAM}=${token}`, token };
+  // A URL's path and query are percent-encoded: no spaces, so the first one ends the route.
+  const token = tokens.seal('legacy', `${route} ${u.pathname}${u.search}`);
+  return token && `${u.pathname}?${LEGACY_PARAM}=${token}`;
+}
+
+/** The request target with the query an opened legacy token stands for (the path is the client's). */
+export function legacyRequestTarget(path: string, legacy: LegacyTarget): string {
+  const q = legacy.target.indexOf('?');
+  return q === -1 ? path : `${path}${legacy.target.slice(q)}`;
 }

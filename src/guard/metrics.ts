@@ -1,6 +1,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type RewriteKind = 'headers' | 'serverinfo' | 'error' | 'endpoint' | 'sse-endpoint' | 'ui';
+export type RewriteKind =
+  | 'headers'
+  | 'serverinfo'
+  | 'error'
+  | 'endpoint'
+  | 'sse-endpoint'
+  | 'session-id'
+  | 'ui';
 export type BlockReason = 'client' | 'blocklist' | 'ratelimit' | 'host' | 'origin' | 'detect';
 
 /**

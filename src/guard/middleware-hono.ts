@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { type Answer, errorAnswer } from './answers.js';
 import type { GuardCore } from './core.js';
 import type { Exchange, RequestHead } from './exchange.js';
+import { legacyRequestTarget } from './legacy-sessions.js';
 
 /**
  * The parts of a Hono context the guard uses, typed structurally so the guard does not depend on
@@ -74,6 +75,30 @@ function remoteAddress(env: unknown): string | undefined {
   return incoming?.socket?.remoteAddress;
 }
 
+/**
+ * The Request the app must see instead of one carrying the guard's tokens: the upstream's session
+ * id in Mcp-Session-Id, the legacy SSE endpoint's own query. The same Request when neither is there.
+ */
+function unmask(raw: Request, x: Exchange): Request {
+  if (x.session === undefined && !x.legacy) return raw;
+  const headers = new Headers(raw.headers);
+  if (x.session !== undefined) headers.set('mcp-session-id', x.session);
+  let url = raw.url;
+  if (x.legacy) {
+    const u = new URL(raw.url);
+    url = `${u.origin}${legacyRequestTarget(u.pathname, x.legacy)}`;
+  }
+  const body = raw.method === 'GET' || raw.method === 'HEAD' ? null : raw.body;
+  return new Request(url, {
+    method: raw.method,
+    headers,
+    body,
+    signal: raw.signal,
+    // Required by fetch for a streamed body.
+    ...(body ? { duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
 /** Hono middleware over the core: checks the Request, then rewrites the Response the app produced. */
 export function honoMiddleware(core: () => GuardCore) {
   return async (c: HonoContextLike, next: () => Promise<void>): Promise<Response | undefined> => {
@@ -106,6 +131,7 @@ export function honoMiddleware(core: () => GuardCore) {
       const bad = g.inspectBody(x, body);
       if (bad) return answerResponse(g, x, bad, c.env);
     }
+    c.req.raw = unmask(raw, x);
     await next();
     const res = c.res;
     if (!res) return undefined;

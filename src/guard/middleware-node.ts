@@ -3,6 +3,7 @@ import type { SseRewriter } from '../mcp/sse-rewrite.js';
 import { type Answer, errorAnswer } from './answers.js';
 import type { GuardCore, ResponsePlan } from './core.js';
 import type { Exchange, RequestHead } from './exchange.js';
+import { legacyRequestTarget } from './legacy-sessions.js';
 import { readAndReplay } from './read-body.js';
 
 const KEEP_ALIVE = ['connection', 'keep-alive'];
@@ -176,6 +177,25 @@ function wrapResponse(core: GuardCore, x: Exchange, res: ServerResponse): void {
 }
 
 /**
+ * What the app must see instead of the guard's tokens: the upstream's session id in Mcp-Session-Id
+ * (in `headers` and in `rawHeaders`, which SDK transports read through @hono/node-server), and the
+ * legacy SSE endpoint's own query.
+ */
+function unmask(req: IncomingMessage, x: Exchange): void {
+  if (x.session !== undefined) {
+    req.headers['mcp-session-id'] = x.session;
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2)
+      if (raw[i]!.toLowerCase() === 'mcp-session-id') raw[i + 1] = x.session;
+  }
+  if (x.legacy) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    req.url = legacyRequestTarget(q === -1 ? url : url.slice(0, q), x.legacy);
+  }
+}
+
+/**
  * Connect-style middleware over the core, for node:http and Express. The request body (POST) is read
  * here, checked, and put back into the request stream for the app.
  */
@@ -199,6 +219,7 @@ export function nodeMiddleware(core: () => GuardCore) {
       // The client left before the app finished: record what was sent.
       if (!x.finished) c.finish(x);
     });
+    unmask(req, x);
     if (!hasBody(req) || x.method !== 'POST') {
       wrapResponse(c, x, res);
       next();

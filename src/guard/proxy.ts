@@ -190,7 +190,10 @@ export class GuardProxy {
   }
 }
 
-/** Request headers for the upstream: hop-by-hop and the guard's token removed, Host set, X-Forwarded-*. */
+/**
+ * Request headers for the upstream: hop-by-hop and the guard's token removed, Host set, X-Forwarded-*,
+ * and the upstream's own session id for the token the client sent.
+ */
 function upstreamHeaders(req: IncomingMessage, route: Route, x: Exchange, cfg: GuardConfig): string[] {
   const raw = req.rawHeaders;
   const out: string[] = ['host', route.hostHeader];
@@ -211,6 +214,11 @@ function upstreamHeaders(req: IncomingMessage, route: Route, x: Exchange, cfg: G
     if (n === 'host' || n === 'content-length' || n === 'expect' || HOP_BY_HOP.has(n) || named?.has(n))
       continue;
     if (n === token) continue;
+    if (n === 'mcp-session-id') {
+      // admit() refused any token that does not open, so x.session is set whenever this header is.
+      if (x.session !== undefined) out.push(name, x.session);
+      continue;
+    }
     if (n === 'x-forwarded-for') {
       xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
       continue;

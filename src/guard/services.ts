@@ -2,10 +2,11 @@ import { AuditLog } from './audit.js';
 import { Blocklist } from './blocklist.js';
 import type { GuardServices } from './core.js';
 import { DetectionActions, type LiveDetector } from './detect.js';
-import { LegacySessions } from './legacy-sessions.js';
 import { GuardMetrics } from './metrics.js';
 import { type GuardPolicyConfig, guardPolicySchema } from './options.js';
 import { RateLimiter } from './rate-limit.js';
+import { loadSessionKey, sessionKeyPath } from './session-key.js';
+import { SessionTokens } from './session-tokens.js';
 
 export interface ServiceOptions {
   /** Live detector; without one, `detect` settings only configure what happens on alerts. */
@@ -29,7 +30,10 @@ export function createServices(config: GuardPolicyConfig, opts: ServiceOptions =
     metrics,
     limiter,
     blocklist,
-    sessions: new LegacySessions(),
+    // With a blocklist file, the token key lives beside it so tokens survive restarts.
+    tokens: new SessionTokens(
+      config.blocklist ? loadSessionKey(sessionKeyPath(config.blocklist)) : undefined,
+    ),
     audit,
     detector: opts.detector,
     actions,

@@ -99,7 +99,7 @@ describe('official SDK clients work through the guard and see nothing of the ups
     let text = '';
     while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
     ac.abort();
-    assert.match(text, /^event: endpoint\ndata: \/messages\?session=[A-Za-z0-9_-]{22}\n\n/);
+    assert.match(text, /^event: endpoint\ndata: \/messages\?session=[A-Za-z0-9_-]{208}\n\n/);
     assert.doesNotMatch(text, /sessionId|session_id|[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 

@@ -15,6 +15,12 @@ const upstreams: Record<string, () => Promise<Upstream>> = {
   'Python SDK look-alike (uvicorn)': startPythonLike,
 };
 
+/** The Mcp-Session-Id format fingerprint each upstream shows directly (2026-07-28 has no sessions). */
+const sessionFingerprint: Record<string, string | undefined> = {
+  'TypeScript SDK 1.x on Express': 'fingerprint-ts-sdk-session-id',
+  'Python SDK look-alike (uvicorn)': 'fingerprint-py-sdk-session-id',
+};
+
 const running: { up: Upstream; guard: RunningGuard }[] = [];
 after(async () => {
   for (const r of running) {
@@ -49,6 +55,8 @@ describe('mcpward scan finds the versions directly and nothing through the guard
         assert.ok(serious.length > 0, 'the upstream leaks');
         assert.ok(r.fingerprints.length > 0);
         assert.ok(r.findings.some((f) => f.vector === 'serverinfo' || f.vector === 'header'));
+        const sessionIds = r.findings.filter((f) => f.id.endsWith('-session-id')).map((f) => f.id);
+        assert.deepEqual(sessionIds, sessionFingerprint[name] ? [sessionFingerprint[name]] : []);
       });
 
       it('guarded: nothing above info, no behaviour fingerprint, no product identified', async () => {

@@ -197,10 +197,13 @@ export async function startLeakyV2(): Promise<Upstream> {
 /**
  * A server that answers the way the Python SDK (FastMCP on uvicorn/Starlette) does, byte for byte in
  * the parts scanners read (see the wire notes): `server: uvicorn`, `?session_id=<hex>` endpoint events
- * with CRLF line ends, 421 for a wrong Host, a plain-text "Not Found", Python's JSON error wording.
+ * with CRLF line ends, 421 for a wrong Host, a plain-text "Not Found", Python's JSON error wording,
+ * and stateful Streamable HTTP whose `Mcp-Session-Id` is `uuid4().hex` (32 hex digits), minted for
+ * every POST that comes without one, as the SDK's session manager does.
  */
 export async function startPythonLike(): Promise<Upstream> {
   const streams = new Map<string, import('node:http').ServerResponse>();
+  const sessions = new Set<string>();
   const info = { name: 'FastMCP', version: '1.29.0' };
   const result = (id: unknown, protocolVersion: string) =>
     JSON.stringify({
@@ -250,7 +253,24 @@ export async function startPythonLike(): Promise<Upstream> {
           stream.write(`event: message\r\ndata: ${result(msg.id, '2024-11-05')}\r\n\r\n`);
         return;
       }
-      if (req.method === 'POST' && url.pathname === '/mcp') {
+      if ((req.method === 'POST' || req.method === 'DELETE') && url.pathname === '/mcp') {
+        const given = req.headers['mcp-session-id'];
+        if (given !== undefined && !sessions.has(String(given))) {
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(
+              '{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Session not found"}}',
+            );
+          return;
+        }
+        const sid = given === undefined ? randomUUID().replace(/-/g, '') : String(given);
+        sessions.add(sid);
+        res.setHeader('mcp-session-id', sid);
+        if (req.method === 'DELETE') {
+          sessions.delete(sid);
+          res.writeHead(200, { 'content-type': 'application/json' }).end();
+          return;
+        }
         const version = req.headers['mcp-protocol-version'];
         if (
           typeof version === 'string' &&
@@ -278,6 +298,14 @@ export async function startPythonLike(): Promise<Upstream> {
         }
         if (msg.method === 'initialize') {
           res.writeHead(200, { 'content-type': 'application/json' }).end(result(msg.id, '2025-11-25'));
+          return;
+        }
+        if (given !== undefined) {
+          if (msg.id === undefined) res.writeHead(202, { 'content-type': 'application/json' }).end();
+          else
+            res
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { tools: [] } }));
           return;
         }
         res
