@@ -13,5 +13,7 @@ export const commands: Readonly<Record<string, () => Promise<{ register: Registe
   rules: () => import('./rules.js'),
   advisories: () => import('./advisories.js'),
   fleet: () => import('./fleet.js'),
+  demo: () => import('./demo.js'),
   lab: () => import('./lab.js'),
+  guard: () => import('./guard.js'),
 };

@@ -1,11 +1,14 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { diffRuns, findOutliers } from '../intel/fleet.js';
 import { renderFleetReport } from '../intel/fleet-report.js';
+import { Progress } from '../report/progress.js';
 import { plainTable } from '../report/table.js';
-import { FleetStore, type RunInfo, recordRun } from '../store/fleet-store.js';
+import { scanTargets } from '../scan/scanner.js';
+import { FleetStore, type RunInfo, type RunMeta, recordRun } from '../store/fleet-store.js';
 import { readResultsJsonl } from '../store/jsonl-results.js';
 import { UserError } from '../util/errors.js';
 import { choice, openOutput, write } from './common.js';
+import { addScanOptions, prepareScan, type ScanFlags } from './scan-options.js';
 
 const FORMATS = ['table', 'json', 'jsonl'] as const;
 type Format = (typeof FORMATS)[number];
@@ -253,6 +256,51 @@ export function register(program: Command): void {
             `${run.targets} targets (${run.ok} answering) in ${opts.db}\n`,
         );
       } finally {
+        store.close();
+      }
+    });
+
+  addScanOptions(
+    fleet
+      .command('scan')
+      .description('Scan targets (same options as `mcpward scan`) and record the run in the fleet database.'),
+  )
+    .option('--db <file>', 'fleet database', DEFAULT_FLEET_DB)
+    .option('--label <text>', 'a label for the run')
+    .addHelpText(
+      'after',
+      `
+Sharding: with --shard i/n each machine scans a deterministic slice of the same target list;
+record each slice with \`fleet scan --shard i/n\`, or write JSONL with \`scan --shard i/n -f jsonl\`
+and merge the files on one machine with \`fleet import\`.`,
+    )
+    .action(async (targets: string[], opts: ScanFlags & DbOpts & { label?: string }) => {
+      const scan = prepareScan(targets, opts);
+      const store = openStore(opts, false);
+      const progress = new Progress(
+        'scanning',
+        scan.total,
+        process.stderr,
+        opts.progress && Boolean(process.stderr.isTTY),
+      );
+      try {
+        const meta: RunMeta = { source: 'scan' };
+        if (opts.label) meta.label = opts.label;
+        if (opts.shard) meta.shard = opts.shard;
+        const results = async function* () {
+          for await (const r of scanTargets(scan.targets(), scan.options)) {
+            progress.tick(1, r.target);
+            yield r;
+          }
+        };
+        const { runId: id, count } = await recordRun(store, results(), meta);
+        progress.end();
+        const run = store.run({ id });
+        process.stdout.write(
+          `recorded run ${id}: ${count} target${count === 1 ? '' : 's'} scanned (${run.ok} answering) in ${opts.db}\n`,
+        );
+      } finally {
+        progress.end();
         store.close();
       }
     });

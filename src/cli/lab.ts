@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { labServers, startLab } from '../lab/index.js';
 import type { LabServerDef, RunningLabServer } from '../lab/types.js';
+import { plainTable } from '../report/table.js';
 import { UserError } from '../util/errors.js';
 import { parsePositiveInt, write } from './common.js';
 
@@ -11,14 +11,6 @@ interface LabOptions {
   allowRemote?: boolean;
   list?: boolean;
   json?: boolean;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return (
-    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') +
-    '\n'
-  );
 }
 
 const describe = (d: LabServerDef) => ({
@@ -72,6 +64,8 @@ The lab runs until SIGINT or SIGTERM, then closes every socket and stream and ex
 Each server states what \`mcpward scan\` must find on it (see --list --json).`,
     )
     .action(async (opts: LabOptions) => {
+      // The lab pulls in both SDKs and Express: loaded only when this command runs.
+      const { labServers, startLab } = await import('../lab/index.js');
       const out = process.stdout;
       if (opts.list) {
         if (opts.json)
@@ -79,10 +73,11 @@ Each server states what \`mcpward scan\` must find on it (see --list --json).`,
         else
           await write(
             out,
-            table([
+            plainTable(
               ['NAME', 'TRANSPORT', 'DISCLOSES', 'DESCRIPTION'],
-              ...labServers.map((d) => [d.name, d.transport, String(d.discloses.length), d.description]),
-            ]),
+              labServers.map((d) => [d.name, d.transport, String(d.discloses.length), d.description]),
+              100,
+            ),
           );
         return;
       }
@@ -104,7 +99,11 @@ Each server states what \`mcpward scan\` must find on it (see --list --json).`,
         else
           await write(
             out,
-            table([['NAME', 'URL', 'MCP URL'], ...lab.servers.map((s) => [s.name, s.url, s.mcpUrl ?? '-'])]),
+            plainTable(
+              ['NAME', 'URL', 'MCP URL'],
+              lab.servers.map((s) => [s.name, s.url, s.mcpUrl ?? '-']),
+              100,
+            ),
           );
         process.stderr.write(`mcpward: lab running (${lab.servers.length} servers); stop with Ctrl-C\n`);
         await waitForSignal();

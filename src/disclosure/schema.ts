@@ -5,7 +5,7 @@ export const severitySchema = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof severitySchema>;
 
 /** A regex given as source text in a data file; validated by compiling it. */
-const regexSource = z.string().refine(
+export const regexSource = z.string().refine(
   (s) => {
     try {
       new RegExp(stripInlineFlags(s).source, 'u');

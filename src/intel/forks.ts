@@ -1,25 +1,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { compileRegex } from '../disclosure/load.js';
-import { severitySchema, stripInlineFlags } from '../disclosure/schema.js';
+import { regexSource, severitySchema } from '../disclosure/schema.js';
 import { type Severity, severityRank } from '../report/model.js';
 import { dataDir } from '../util/paths.js';
 import { parseWith, parseYaml, readTextFile } from '../util/validate.js';
 import type { Confidence } from './products.js';
 
 /** Heuristics for vulnerable software with no fixed version: archived servers, forks, local builds. */
-
-const regexSource = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(stripInlineFlags(s).source, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
 
 const forkRuleSchema = z
   .strictObject({

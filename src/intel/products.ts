@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { compileRegex } from '../disclosure/load.js';
-import { stripInlineFlags } from '../disclosure/schema.js';
+import { regexSource } from '../disclosure/schema.js';
 import { dataDir } from '../util/paths.js';
 import { parseWith, parseYaml, readTextFile } from '../util/validate.js';
 import { canonicalEcosystem } from './versions.js';
@@ -25,18 +25,6 @@ export type ClaimSource = (typeof CLAIM_SOURCES)[number];
 export const RELATIONS = ['exact', 'library', 'inferred', 'none'] as const;
 export type Relation = (typeof RELATIONS)[number];
 export type Confidence = 'low' | 'medium' | 'high';
-
-const regexSource = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(stripInlineFlags(s).source, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
 
 const packageRefSchema = z.strictObject({
   ecosystem: z.string().min(1),

@@ -2,7 +2,10 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request } from 'undici';
-import { baseUrl, closeServer, dropNodeConnectionHeaders, listen, send } from './http.js';
+import { baseUrl, closeServer, dropNodeConnectionHeaders, isLoopbackHost, listen, send } from './http.js';
+import { startPlainSdkServer } from './plain-sdk.js';
+import type { LabIdentity } from './surface.js';
+import type { LabServerDef, RunningLabServer } from './types.js';
 
 /** A complete answer the proxy makes itself (no route, upstream down). */
 export interface ProxyAnswer {
@@ -138,4 +141,39 @@ export async function startReverseProxy(opts: {
       await agent.destroy();
     },
   };
+}
+
+/**
+ * Starts an SDK server on loopback and this proxy in front of it, as one lab server: the upstream
+ * stays on loopback even when the proxy is bound elsewhere, as behind a real proxy.
+ */
+export async function startProxiedSdkServer(
+  def: LabServerDef,
+  identity: LabIdentity,
+  flavour: ProxyFlavour,
+  opts: { host: string; port: number },
+): Promise<RunningLabServer> {
+  const upstreamHost = isLoopbackHost(opts.host) ? opts.host : '127.0.0.1';
+  const upstream = await startPlainSdkServer(identity, { host: upstreamHost, port: 0 });
+  try {
+    const proxy = await startReverseProxy({
+      host: opts.host,
+      port: opts.port,
+      upstream: upstream.url,
+      flavour,
+    });
+    return {
+      name: def.name,
+      url: proxy.url,
+      mcpUrl: `${proxy.url}/mcp`,
+      def,
+      async close() {
+        await proxy.close();
+        await upstream.close();
+      },
+    };
+  } catch (err) {
+    await upstream.close();
+    throw err;
+  }
 }

@@ -139,7 +139,8 @@ export function redactQuery(uri: string): string {
 const BEARER = /\b(Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
-function scrub(s: string): string {
+/** Bearer/Basic credentials and JWTs in free text (a User-Agent, a Referer) become REDACTED. */
+export function scrubSecrets(s: string): string {
   if (s.length < 10) return s;
   return s.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED);
 }
@@ -170,7 +171,7 @@ export function formatAuditRecord(fields: AuditFields): string {
       return;
     const v = fields[k];
     if (v === undefined || v instanceof Date) return;
-    if (typeof v === 'string') out[k] = scrub(URI_FIELDS.has(k) ? redactQuery(v) : v);
+    if (typeof v === 'string') out[k] = scrubSecrets(URI_FIELDS.has(k) ? redactQuery(v) : v);
     else if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
     else if (v === null || typeof v === 'boolean') out[k] = v;
   };

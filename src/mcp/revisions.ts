@@ -17,14 +17,23 @@ export const STATELESS_REVISION: ProtocolRevision = '2026-07-28';
 export const BOGUS_REVISION = '1999-01-01';
 
 const DATE_RE = /\b20\d\d-\d\d-\d\d\b/g;
-/** Protocol revision dates quoted in a text (e.g. an error listing supported versions). */
-export function revisionsIn(text: string): string[] {
-  return [...new Set(text.match(DATE_RE) ?? [])].filter((d) => d !== BOGUS_REVISION).sort();
-}
 
-/** Revision dates in the order a text lists them (SDKs print newest or oldest first: the order tells them apart). */
-export function revisionSequence(text: string): string[] {
-  return [...new Set(text.match(DATE_RE) ?? [])].filter((d) => d !== BOGUS_REVISION);
+/**
+ * The revisions an error says a server supports, in the order it lists them (SDKs print newest or
+ * oldest first: the order tells them apart). When the text names the list ("supported versions: ...",
+ * `"supported": [...]`), only that list counts, not the version the request asked for; otherwise
+ * every date but our own bogus one.
+ */
+export function supportedRevisions(text: string): { revisions: string[]; labelled: boolean } {
+  const at = /\bsupported(?:[ _]?versions?)?\b/i.exec(text);
+  let list = text;
+  if (at) {
+    list = text.slice(at.index);
+    const requested = /\brequested\b/i.exec(list);
+    if (requested) list = list.slice(0, requested.index);
+  }
+  const revisions = [...new Set(list.match(DATE_RE) ?? [])].filter((d) => d !== BOGUS_REVISION);
+  return { revisions, labelled: at !== null };
 }
 
 export function isStatelessRevision(v: string | undefined): boolean {

@@ -77,11 +77,23 @@ export function summaryLine(s: ScanSummary): string {
 }
 
 function productsLine(r: TargetResult): string {
-  return r.fingerprints.map((p) => (p.version ? `${p.product} ${p.version}` : p.product)).join(', ') || '-';
+  return (
+    r.fingerprints
+      .map((p) =>
+        p.version
+          ? `${p.product} ${p.version}`
+          : p.versionRange
+            ? `${p.product} ${p.versionRange.first}-${p.versionRange.last}`
+            : p.product,
+      )
+      .join(', ') || '-'
+  );
 }
 
 function findingWhat(f: Finding): string {
-  return [f.product, f.version].filter(Boolean).join(' ') || '-';
+  const version =
+    f.version ?? (f.versionRange ? `${f.versionRange.first}-${f.versionRange.last}` : undefined);
+  return [f.product, version].filter(Boolean).join(' ') || '-';
 }
 
 type Write = (s: string) => Promise<void> | undefined;
@@ -119,7 +131,7 @@ function tableReporter(
           [
             { header: 'SEVERITY' },
             { header: 'FINDING' },
-            { header: 'PRODUCT/VERSION', max: 36 },
+            { header: 'PRODUCT/VERSION', max: 44 },
             { header: 'EVIDENCE', flex: true },
           ],
           rows,

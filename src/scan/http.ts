@@ -111,7 +111,7 @@ export class HttpClient {
   constructor(readonly opts: HttpOptions) {
     this.limiter = new RateLimiter(opts.rate);
     this.agent = new Agent({
-      connections: 8,
+      connections: 2,
       pipelining: 1,
       keepAliveTimeout: 4_000,
       headersTimeout: opts.timeoutMs,
@@ -152,7 +152,14 @@ export class HttpClient {
     const obs = this.base(req);
     await this.limiter.take();
     const started = performance.now();
-    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    // A timer per request, cleared when it is done: AbortSignal.timeout() would keep every finished
+    // request's timer and signal alive for the whole timeout, thousands at a time.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('timeout', 'TimeoutError')),
+      this.opts.timeoutMs,
+    );
+    const signal = controller.signal;
     this.sent++;
     this.opts.onRequest?.(req);
     try {
@@ -199,6 +206,7 @@ export class HttpClient {
       if (obs.status === undefined) obs.error = describeError(err, this.opts.timeoutMs);
       else obs.truncated = true;
     }
+    clearTimeout(timer);
     obs.durationMs = Math.round(performance.now() - started);
     return obs;
   }

@@ -426,7 +426,13 @@ export class FleetStore {
       product: string | null;
       version: string | null;
     }[];
+    // An advisory is stored with the finding that revealed the version and with its own finding:
+    // a target lists it once.
+    const seen = new Set<string>();
     for (const a of advisories) {
+      const key = `${a.result_id}\u0000${a.advisory_id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const ref: TargetSnapshot['advisories'][number] = {
         id: a.advisory_id,
         aliases: JSON.parse(a.aliases) as string[],

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   defaultKnowledgeBase,
   isAllowedHeader,
@@ -16,6 +16,15 @@ import {
 import { UserError } from '../../src/util/errors.js';
 
 const kb = defaultKnowledgeBase();
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'mcpward-kb-'));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('knowledge base', () => {
   it('loads every built-in file and compiles every regex', () => {
@@ -114,7 +123,7 @@ describe('knowledge base', () => {
   });
 
   it('lets a user file add and override signatures', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcpward-kb-'));
+    const dir = tempDir();
     writeFileSync(
       join(dir, 'mine.yaml'),
       `headers:\n  - { id: header-x-acme, name: x-acme-build, category: version, title: Acme build, extract: '(?<version>\\d[\\w.]*)' }\nendpoints:\n  - { path: /acme/about, kind: info, guard: block }\n`,
@@ -125,7 +134,7 @@ describe('knowledge base', () => {
   });
 
   it('rejects a bad user file with the file and key in one line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcpward-kb-'));
+    const dir = tempDir();
     const file = join(dir, 'bad.yaml');
     writeFileSync(
       file,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +32,7 @@ before(async () => {
 after(async () => {
   await leaky.close();
   await clean.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('mcpward scan (CLI)', { timeout: 60_000 }, () => {

@@ -5,9 +5,7 @@
  * manager's `via` option), and Envoy's own 503 text when the upstream cannot be reached.
  */
 import { randomUUID } from 'node:crypto';
-import { isLoopbackHost } from '../http.js';
-import { startPlainSdkServer } from '../plain-sdk.js';
-import { type ProxyFlavour, startReverseProxy } from '../proxy.js';
+import { type ProxyFlavour, startProxiedSdkServer } from '../proxy.js';
 import type { LabServerDef } from '../types.js';
 
 const NAME = 'inventory-mcp';
@@ -59,28 +57,10 @@ export const proxiedEnvoy: LabServerDef = {
     { product: NAME, version: VERSION },
     { product: '@modelcontextprotocol/sdk' },
   ],
-  async start({ host, port }) {
-    // The upstream stays on loopback even when the proxy is bound elsewhere, as behind a real proxy.
-    const upstreamHost = isLoopbackHost(host) ? host : '127.0.0.1';
-    const upstream = await startPlainSdkServer(
-      { name: NAME, version: VERSION },
-      { host: upstreamHost, port: 0 },
-    );
-    try {
-      const proxy = await startReverseProxy({ host, port, upstream: upstream.url, flavour: envoyFlavour });
-      return {
-        name: proxiedEnvoy.name,
-        url: proxy.url,
-        mcpUrl: `${proxy.url}/mcp`,
-        def: proxiedEnvoy,
-        async close() {
-          await proxy.close();
-          await upstream.close();
-        },
-      };
-    } catch (err) {
-      await upstream.close();
-      throw err;
-    }
+  start({ host, port }) {
+    return startProxiedSdkServer(proxiedEnvoy, { name: NAME, version: VERSION }, envoyFlavour, {
+      host,
+      port,
+    });
   },
 };

@@ -5,9 +5,7 @@
  * proxied answers, and Kong's own `Server: kong/3.4.2` answers for every other path. (Kong before
  * 3.8 overwrote Via with its server token and added no Server header to proxied answers.)
  */
-import { isLoopbackHost } from '../http.js';
-import { startPlainSdkServer } from '../plain-sdk.js';
-import { type ProxyFlavour, startReverseProxy } from '../proxy.js';
+import { type ProxyFlavour, startProxiedSdkServer } from '../proxy.js';
 import type { LabServerDef } from '../types.js';
 
 const NAME = 'crm-connector-mcp';
@@ -63,28 +61,7 @@ export const proxiedKong: LabServerDef = {
     { product: NAME, version: VERSION },
     { product: '@modelcontextprotocol/sdk' },
   ],
-  async start({ host, port }) {
-    // The upstream stays on loopback even when the proxy is bound elsewhere, as behind a real proxy.
-    const upstreamHost = isLoopbackHost(host) ? host : '127.0.0.1';
-    const upstream = await startPlainSdkServer(
-      { name: NAME, version: VERSION },
-      { host: upstreamHost, port: 0 },
-    );
-    try {
-      const proxy = await startReverseProxy({ host, port, upstream: upstream.url, flavour: kongFlavour });
-      return {
-        name: proxiedKong.name,
-        url: proxy.url,
-        mcpUrl: `${proxy.url}/mcp`,
-        def: proxiedKong,
-        async close() {
-          await proxy.close();
-          await upstream.close();
-        },
-      };
-    } catch (err) {
-      await upstream.close();
-      throw err;
-    }
+  start({ host, port }) {
+    return startProxiedSdkServer(proxiedKong, { name: NAME, version: VERSION }, kongFlavour, { host, port });
   },
 };

@@ -146,6 +146,8 @@ export const pythonSdkLike: LabServerDef = {
       note: 'inside a session: initialize, then POST with Mcp-Session-Id and MCP-Protocol-Version: 1900-01-01',
     },
     { id: 'fingerprint-py-sdk-sse' },
+    // uuid4().hex: every POST without a session id mints one.
+    { id: 'fingerprint-py-sdk-session-id' },
     { id: 'fingerprint-py-sdk-host-check' },
     { id: 'fingerprint-starlette' },
     // mcp 1.22.0 is affected by GHSA-9h52-p55h-vw2f (fixed in 1.23.0).

@@ -87,6 +87,7 @@ export const sdkPinnedOld: LabServerDef = {
     { id: 'GHSA-8r9q-7v3j-jr4g', product: '@modelcontextprotocol/sdk', versionRange: RANGE },
     { id: 'GHSA-345p-7cg4-v4c7', product: '@modelcontextprotocol/sdk', versionRange: RANGE },
     { id: 'fingerprint-ts-sdk-streamable' },
+    { id: 'fingerprint-ts-sdk-session-id' },
     { id: 'fingerprint-node-http' },
   ],
   products: [

@@ -45,6 +45,8 @@ export const sdkStreamable: LabServerDef = {
     },
     { id: 'fingerprint-express' },
     { id: 'fingerprint-ts-sdk-streamable' },
+    // randomUUID(), as the SDK's example mints session ids.
+    { id: 'fingerprint-ts-sdk-session-id' },
     { id: 'fingerprint-ts-sdk-host-check' },
     { id: 'fingerprint-node-http' },
   ],

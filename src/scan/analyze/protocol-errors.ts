@@ -1,6 +1,6 @@
 import type { KnowledgeBase } from '../../disclosure/load.js';
 import { isJsonRpcResponse, parseJsonRpcMessages } from '../../mcp/jsonrpc.js';
-import { revisionSequence } from '../../mcp/revisions.js';
+import { supportedRevisions } from '../../mcp/revisions.js';
 import type { Observation } from '../observation.js';
 import type { FindingSet } from './finding-set.js';
 
@@ -31,8 +31,8 @@ export function analyzeSupportedVersions(
     if (texts.length === 0 && obs.body && !obs.body.trimStart().startsWith('<'))
       texts.push(obs.body.slice(0, 2000));
     for (const text of texts) {
-      const revisions = revisionSequence(text);
-      if (revisions.length < 2) continue;
+      const { revisions, labelled } = supportedRevisions(text);
+      if (revisions.length < (labelled ? 1 : 2)) continue;
       // The exact list (and its order) dates the SDK to a range of releases.
       const known = kb.revisionLists.find(
         (l) => l.list.length === revisions.length && l.list.every((r, i) => r === revisions[i]),

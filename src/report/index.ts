@@ -1,0 +1,9 @@
+export * from './model.js';
+export { buildSarif, type SarifLocationInput, type SarifResultInput, type SarifRuleInput } from './sarif.js';
+export {
+  SCAN_FORMATS,
+  type ScanFormat,
+  type ScanReporter,
+  scanReporter,
+  summaryLine,
+} from './scan-report.js';
