@@ -34,6 +34,13 @@ export function isTokenShaped(s: string): boolean {
 export class SessionTokens {
   private readonly encKey: Buffer;
   private readonly macKey: Buffer;
+  /**
+   * Recent seals and opens: every response of a session carries the same id and every request the
+   * same token, so most of the crypto would be repeated work. Bounded; cleared when full.
+   */
+  private readonly sealed = new Map<string, string>();
+  private readonly opened = new Map<string, string>();
+  private static readonly CACHE = 4096;
 
   /** `secret`: 32 bytes (see session-key.ts); a new random one when absent (tokens last as long as the process). */
   constructor(secret: Buffer = randomBytes(32)) {
@@ -44,6 +51,15 @@ export class SessionTokens {
 
   /** The token for `value`, or undefined when it cannot have one (over 1024 bytes, or a NUL byte in it). */
   seal(kind: TokenKind, value: string): string | undefined {
+    const key = `${kind}\u0000${value}`;
+    const hit = this.sealed.get(key);
+    if (hit !== undefined) return hit;
+    const token = this.sealNew(kind, value);
+    if (token !== undefined) remember(this.sealed, key, token, SessionTokens.CACHE);
+    return token;
+  }
+
+  private sealNew(kind: TokenKind, value: string): string | undefined {
     const bytes = Buffer.from(value, 'latin1');
     const bucket = BUCKETS.find((b) => bytes.length <= b);
     if (bucket === undefined || bytes.includes(0)) return undefined;
@@ -58,6 +74,15 @@ export class SessionTokens {
 
   /** The value a token stands for, or undefined when it is not one of ours (forged, altered, other key or kind). */
   open(kind: TokenKind, token: string): string | undefined {
+    const key = `${kind}\u0000${token}`;
+    const hit = this.opened.get(key);
+    if (hit !== undefined) return hit;
+    const value = this.openNew(kind, token);
+    if (value !== undefined) remember(this.opened, key, value, SessionTokens.CACHE);
+    return value;
+  }
+
+  private openNew(kind: TokenKind, token: string): string | undefined {
     if (!isTokenShaped(token)) return undefined;
     const raw = Buffer.from(token, 'base64url');
     // base64url has spare bits in a last partial group: only the canonical spelling is a token.
@@ -79,4 +104,9 @@ export class SessionTokens {
     const end = padded.indexOf(0);
     return padded.subarray(0, end === -1 ? padded.length : end).toString('latin1');
   }
+}
+
+function remember(cache: Map<string, string>, key: string, value: string, max: number): void {
+  if (cache.size >= max) cache.clear();
+  cache.set(key, value);
 }
