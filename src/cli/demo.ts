@@ -22,6 +22,29 @@ async function scanAll(urls: string[], opts: Partial<ScanOptions>): Promise<Targ
 
 const disclosures = (r: TargetResult) => r.findings.filter((f) => f.severity !== 'info').length;
 
+/** initialize, tools/list and tools/call with the official SDK client. */
+async function clientThrough(url: string): Promise<{ serverInfo: string; tools: number; echo: string }> {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/streamableHttp.js'
+  );
+  const client = new Client({ name: 'mcpward-demo', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    const info = client.getServerVersion();
+    const tools = (await client.listTools()).tools.length;
+    const res = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
+    const content = (res.content as { type: string; text?: string }[] | undefined) ?? [];
+    return {
+      serverInfo: info ? `${info.name} ${info.version}` : '-',
+      tools,
+      echo: content.find((c) => c.type === 'text')?.text ?? '',
+    };
+  } finally {
+    await client.close();
+  }
+}
+
 /** Runs this very CLI as a child (`mcpward detect ...`), its output going straight to ours. */
 function runSelf(args: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -104,24 +127,28 @@ export function register(program: Command): void {
             String(before.fingerprints.length),
             String(disclosures(now)),
             String(now.fingerprints.length),
-            now.mcp ? 'yes' : 'no',
           ];
         });
         await write(
           out,
-          plainTable(
-            ['SERVER', 'FINDINGS', 'PRODUCTS', 'GUARDED FINDINGS', 'GUARDED PRODUCTS', 'MCP STILL FOUND'],
-            rows,
-          ),
+          plainTable(['SERVER', 'FINDINGS', 'PRODUCTS', 'GUARDED FINDINGS', 'GUARDED PRODUCTS'], rows),
         );
         const left = after.reduce((n, r) => n + disclosures(r), 0);
         await say(
           left === 0
-            ? st.ok(
-                '   Through the guard: no version, no product, no SDK behaviour; every MCP endpoint still answers.',
-              )
+            ? st.ok('   Through the guard: no version, no product, no SDK behaviour.')
             : st.bad(`   Through the guard: ${left} findings remain.`),
         );
+        // And clients still work: the official SDK client through the guard in front of an SDK server.
+        const first = lab.servers.findIndex((s) => s.def.transport === 'streamable-http');
+        if (first >= 0) {
+          const server = lab.servers[first]!;
+          const seen = await clientThrough(`${guarded[first]}${server.def.mcpPath ?? '/mcp'}`);
+          await say(
+            `   An MCP client through the guard in front of ${server.name}: serverInfo ${seen.serverInfo}, ` +
+              `${seen.tools} tools, echo → "${seen.echo}"`,
+          );
+        }
         for (const g of guards.splice(0)) await g.close(0); // flushes the audit logs
 
         await say(`\n${st.bold("4. mcpward detect on the guards' audit logs: who was enumerating?")}\n`);

@@ -14,8 +14,12 @@ describe('mcpward demo (npm start)', { timeout: 180_000 }, () => {
     const table = r.stdout.slice(r.stdout.indexOf('SERVER '), r.stdout.indexOf('Through the guard'));
     const rows = table.trim().split('\n').slice(1);
     assert.equal(rows.length, 11);
-    for (const row of rows) assert.match(row, /\s0\s+0\s+yes$/, row);
+    for (const row of rows) assert.match(row, /\s0\s+0$/, row);
     assert.match(r.stdout, /Through the guard: no version, no product, no SDK behaviour/);
+    assert.match(
+      r.stdout,
+      /An MCP client through the guard in front of sdk-streamable: serverInfo mcp-server 1\.0\.0, \d+ tools, echo → "hello"/,
+    );
     // Step 4: detect alerts on the scanner's address from the guards' audit logs.
     assert.match(r.stdout, /HIGH\s+MCP Server Version Endpoint Sweep\s+127\.0\.0\.1/);
     assert.match(r.stderr, /mcpward detect: \d+ alerts:/);
