@@ -18,15 +18,13 @@ import { EventContext, type Getter, scalarString } from './match/event-context.j
 import { getterFor, Registry } from './match/registry.js';
 import { toNumber } from './modifiers.js';
 import type {
+  AlertMeta,
   SigmaCollection,
   SigmaCorrelation,
   SigmaEvent,
   SigmaFilter,
-  SigmaLevel,
   SigmaLogsource,
   SigmaRule,
-  SigmaSource,
-  SigmaStatus,
   SigmaWarning,
 } from './types.js';
 
@@ -47,24 +45,13 @@ export interface CompileOptions {
 }
 
 /** A single-event rule ready to run, with the metadata an alert needs. */
-export interface CompiledRule {
+export interface CompiledRule extends AlertMeta {
   readonly kind: 'rule';
   readonly index: number;
-  readonly id?: string;
-  readonly name?: string;
-  readonly title: string;
-  readonly description?: string;
-  readonly level?: SigmaLevel;
-  readonly status?: SigmaStatus;
-  readonly author?: string;
-  readonly tags: readonly string[];
-  readonly references: readonly string[];
-  readonly falsepositives: readonly string[];
   readonly fields: readonly string[];
   readonly logsource: SigmaLogsource;
   readonly date?: string;
   readonly modified?: string;
-  readonly source: SigmaSource;
   /**
    * False when the rule only feeds correlations: per the spec, rules a correlation refers to are not
    * alerts of their own unless one of those correlations says `generate: true`.

@@ -63,6 +63,22 @@ export interface Detection {
   readonly conditionText: readonly string[];
 }
 
+/** What alerts show of a rule or correlation, parsed or compiled. */
+export interface AlertMeta {
+  readonly index?: number;
+  readonly id?: string;
+  readonly name?: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly level?: SigmaLevel;
+  readonly status?: SigmaStatus;
+  readonly author?: string;
+  readonly tags: readonly string[];
+  readonly references: readonly string[];
+  readonly falsepositives: readonly string[];
+  readonly source: SigmaSource;
+}
+
 interface Meta {
   readonly title: string;
   readonly id?: string;

@@ -1,29 +1,16 @@
 import type {
+  AlertMeta,
   CorrelationCondition,
   CorrelationType,
   SigmaCorrelation,
   SigmaEvent,
-  SigmaLevel,
-  SigmaSource,
-  SigmaStatus,
 } from '../types.js';
 
 /** A correlation rule ready to run, with the metadata an alert needs. */
-export interface CompiledCorrelation {
+export interface CompiledCorrelation extends AlertMeta {
   readonly kind: 'correlation';
   readonly index: number;
   readonly type: CorrelationType;
-  readonly id?: string;
-  readonly name?: string;
-  readonly title: string;
-  readonly description?: string;
-  readonly level?: SigmaLevel;
-  readonly status?: SigmaStatus;
-  readonly author?: string;
-  readonly tags: readonly string[];
-  readonly references: readonly string[];
-  readonly falsepositives: readonly string[];
-  readonly source: SigmaSource;
   /** Referenced rules as written (ids or names). */
   readonly rules: readonly string[];
   readonly groupBy: readonly string[];
