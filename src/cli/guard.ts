@@ -80,7 +80,7 @@ Example:
       if (guard.adminUrl) say(`admin on ${guard.adminUrl} (/metrics, /healthz)`);
       if (!config.hosts && !guard.core.policy.hosts)
         say(
-          'warning: no --host given on a non-loopback address: any Host is accepted (no DNS-rebinding check)',
+          'warning: no --host given on a non-loopback address: every Host is accepted (no DNS-rebinding check)',
         );
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -18,7 +18,7 @@ import { LogReader } from '../logs/input.js';
 import { alertReporter } from '../report/alert-report.js';
 import { makeStyle } from '../report/style.js';
 import { printable, renderTable } from '../report/table.js';
-import { resolveRuleFiles } from '../sigma/index.js';
+import { type CompiledCorrelation, type CompiledRule, resolveRuleFiles } from '../sigma/index.js';
 import { UserError } from '../util/errors.js';
 import { collect, EXIT, useColor } from './common.js';
 
@@ -86,25 +86,19 @@ export function register(program: Command): void {
   ).action((flags: PackFlags & { format: 'table' | 'json' }) => {
     const pack = loadRulePack(packSpec(flags));
     const e = pack.engine;
+    const common = (x: CompiledRule | CompiledCorrelation) => ({
+      kind: kindOf(x),
+      id: x.id ?? '',
+      name: x.name ?? '',
+      level: x.level ?? '',
+      title: x.title,
+      status: x.status ?? '',
+      file: `${x.source.file}:${x.source.line}`,
+    });
     const rows = [
-      ...e.rules.map((r) => ({
-        kind: kindOf(r),
-        id: r.id ?? '',
-        name: r.name ?? '',
-        level: r.level ?? '',
-        title: r.title,
-        status: r.status ?? '',
-        file: `${r.source.file}:${r.source.line}`,
-        filters: r.filters,
-      })),
+      ...e.rules.map((r) => ({ ...common(r), filters: r.filters })),
       ...e.correlations.map((c) => ({
-        kind: kindOf(c),
-        id: c.id ?? '',
-        name: c.name ?? '',
-        level: c.level ?? '',
-        title: c.title,
-        status: c.status ?? '',
-        file: `${c.source.file}:${c.source.line}`,
+        ...common(c),
         type: c.type,
         groupBy: c.groupBy,
         timespan: c.correlation.timespan,

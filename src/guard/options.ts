@@ -105,7 +105,7 @@ export const guardPolicySchema = z
     origins: z.array(z.string().min(1).toLowerCase()).optional(),
     clients: z
       .object({
-        /** Client addresses allowed (CIDR); empty: any. */
+        /** Client addresses allowed (CIDR); empty: every address. */
         allow: z.array(cidr).default([]),
         /** Bearer tokens allowed; `env:NAME` reads an environment variable. Empty: no token needed. */
         tokens: z.array(z.string().min(1)).default([]),
@@ -169,7 +169,7 @@ const routeSchema = z
   .object({
     /** Path prefix this route serves (default `/`). */
     path: z.string().startsWith('/').default('/'),
-    /** Host name this route serves (default: any). */
+    /** Host name this route serves (default: every Host). */
     host: z.string().toLowerCase().optional(),
     upstream: httpUrl,
     /**

@@ -41,7 +41,7 @@ export interface CompiledPolicy {
   discloses(text: string): boolean;
   /** Whether a page or script is one of the web UIs of ui.yaml (undefined: UIs are let through). */
   isUi: ((text: string) => boolean) | undefined;
-  /** Allowed Host names (lower case, no port); undefined: any. */
+  /** Allowed Host names (lower case, no port); undefined: every name. */
   hosts: Set<string> | undefined;
   /** Allowed Origins (exact, lower case); undefined: judged by host name. */
   origins: Set<string> | undefined;

@@ -28,7 +28,7 @@ export interface SplitterPosition {
 }
 
 // Per-line decoding keeps each event's strings independent of the read buffer (a string sliced from a
-// chunk-sized string would pin the whole chunk in memory for as long as any field is kept). The
+// chunk-sized string would pin the whole chunk in memory for as long as one field is kept). The
 // undocumented latin1Slice/utf8Slice skip toString's argument handling (~30% of the splitter's time);
 // fall back to toString if they ever vanish.
 interface FastSlices {

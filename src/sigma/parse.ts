@@ -7,7 +7,15 @@ import { DocContext, isPlainObject } from './context.js';
 import { parseCorrelationSection } from './correlation/parse.js';
 import { parseDetection } from './detection.js';
 import { correlationMetaSchema, filterMetaSchema, ruleMetaSchema } from './schema.js';
-import type { SigmaCorrelation, SigmaDocument, SigmaFilter, SigmaRule, SigmaSource } from './types.js';
+import type {
+  SigmaCorrelation,
+  SigmaDocument,
+  SigmaFilter,
+  SigmaLevel,
+  SigmaRule,
+  SigmaSource,
+  SigmaStatus,
+} from './types.js';
 import { parseYamlDocs, type YamlDoc } from './yaml.js';
 
 /** Parses every Sigma document in `text`; `source` names the file in errors. */
@@ -98,6 +106,35 @@ function parseRule(value: Record<string, unknown>, ctx: DocContext): SigmaRule {
   const detection = parseDetection(meta.detection, ctx, ['detection']);
   return {
     kind: 'rule',
+    ...documentMeta(meta),
+    falsepositives: meta.falsepositives ?? [],
+    logsource: meta.logsource,
+    related: meta.related ?? [],
+    fields: meta.fields ?? [],
+    scope: meta.scope ?? [],
+    detection,
+    source: sourceOf(ctx),
+    raw: value,
+  };
+}
+
+/** The metadata rules and correlations share (`falsepositives` differs in shape between them). */
+function documentMeta(meta: {
+  title: string;
+  id?: string | undefined;
+  name?: string | undefined;
+  description?: string | undefined;
+  status?: SigmaStatus | undefined;
+  level?: SigmaLevel | undefined;
+  author?: string | undefined;
+  references?: string[] | undefined;
+  tags?: string[] | undefined;
+  date?: string | undefined;
+  modified?: string | undefined;
+  license?: string | undefined;
+  taxonomy?: string | undefined;
+}) {
+  return {
     title: meta.title,
     id: meta.id?.toLowerCase(),
     name: meta.name,
@@ -107,18 +144,10 @@ function parseRule(value: Record<string, unknown>, ctx: DocContext): SigmaRule {
     author: meta.author,
     references: meta.references ?? [],
     tags: meta.tags ?? [],
-    falsepositives: meta.falsepositives ?? [],
     date: meta.date,
     modified: meta.modified,
     license: meta.license,
     taxonomy: meta.taxonomy,
-    logsource: meta.logsource,
-    related: meta.related ?? [],
-    fields: meta.fields ?? [],
-    scope: meta.scope ?? [],
-    detection,
-    source: sourceOf(ctx),
-    raw: value,
   };
 }
 
@@ -133,20 +162,8 @@ function parseCorrelation(value: Record<string, unknown>, ctx: DocContext): Sigm
   const fp = meta.falsepositives;
   return {
     kind: 'correlation',
-    title: meta.title,
-    id: meta.id?.toLowerCase(),
-    name: meta.name,
-    description: meta.description,
-    status: meta.status,
-    level: meta.level,
-    author: meta.author,
-    references: meta.references ?? [],
-    tags: meta.tags ?? [],
+    ...documentMeta(meta),
     falsepositives: fp === undefined ? [] : typeof fp === 'string' ? [fp] : fp,
-    date: meta.date,
-    modified: meta.modified,
-    license: meta.license,
-    taxonomy: meta.taxonomy,
     ...c,
     source: sourceOf(ctx),
     raw: value,

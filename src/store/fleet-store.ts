@@ -136,7 +136,10 @@ export class FleetStore {
 
   static open(path: string, opts: { readonly?: boolean } = {}): FleetStore {
     if (opts.readonly && !existsSync(path)) {
-      throw new UserError('no fleet database here yet (record a run with mcpward fleet scan or fleet import)', path);
+      throw new UserError(
+        'no fleet database here yet (record a run with mcpward fleet scan or fleet import)',
+        path,
+      );
     }
     return new FleetStore(openDatabase(path, FLEET_MIGRATIONS, { readonly: opts.readonly ?? false }), path);
   }
