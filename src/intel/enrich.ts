@@ -87,26 +87,7 @@ export function advisoryEnricher(opts: EnrichOptions = {}): (result: TargetResul
       );
       if (m.advisories.length) f.advisories = m.advisories;
       const evidence = f.evidence[0]!;
-      for (const ref of m.advisories) {
-        const key = `${ref.id}|${ref.package}|${m.versionOf?.version ?? ''}`;
-        if (added.has(key)) continue;
-        added.set(key, {
-          id: ref.id,
-          title: `${ref.summary} (${refWhat(ref)})`,
-          severity: ref.severity,
-          vector: 'advisory',
-          target: result.target,
-          product: ref.package,
-          ...(m.versionOf ? { version: m.versionOf.version } : {}),
-          evidence: [
-            { request: evidence.request, location: `${f.id}: ${evidence.location}`, excerpt: ref.basis },
-          ],
-          remediation: ref.fixed
-            ? `Upgrade ${ref.package} to ${ref.fixed} or later. Until then, mcpward guard keeps the version from being read.`
-            : `No fixed release of ${ref.package} exists: replace it. Until then, mcpward guard keeps the version from being read.`,
-          advisories: [ref],
-        });
-      }
+      for (const ref of m.advisories) addAdvisory(f, ref, m.versionOf?.version);
       if (m.fork) {
         const key = `fork|${m.fork.id}|${f.product}`;
         if (!added.has(key)) {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { getRequestListener } from '@hono/node-server';
 import {
@@ -22,6 +21,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type GuardMiddleware, mcpwardGuard } from '../../src/guard/index.js';
 import { fetchRaw, INITIALIZE, MCP_POST_HEADERS } from '../helpers/guard.js';
+import { listenOnLoopback } from '../helpers/servers.js';
 
 const GENERIC = { name: 'mcp-server', version: '1.0.0' };
 const TOKEN = /^[A-Za-z0-9_-]{208}$/;
@@ -32,20 +32,9 @@ after(async () => {
 });
 
 async function listen(server: Server): Promise<string> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const running = await listenOnLoopback(server);
+  closers.push(() => running.close());
+  return running.url;
 }
 
 function guard(): GuardMiddleware {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +9,7 @@ import type { RunningGuard } from '../../src/guard/server.js';
 import { UserError } from '../../src/util/errors.js';
 import { fetchRaw, INITIALIZE, MCP_POST_HEADERS, startGuarded } from '../helpers/guard.js';
 import { startLeakyV1, startPythonLike, type Upstream } from '../helpers/mcp-upstreams.js';
+import { listenOnLoopback } from '../helpers/servers.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{208}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -93,20 +93,9 @@ async function startRecorder(): Promise<Recorder> {
         .end('{"jsonrpc":"2.0","id":1,"result":{}}');
     });
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  rec.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const running = await listenOnLoopback(server);
+  closers.push(() => running.close());
+  rec.url = running.url;
   return rec;
 }
 

@@ -12,6 +12,11 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** Listens on 127.0.0.1:0; close() destroys open sockets too, so keep-alive clients cannot hold it. */
+export function listenOnLoopback(server: Server | NetServer): Promise<Running> {
+  return listen(server, new Set());
+}
+
 async function listen(server: Server | NetServer, sockets: Set<Socket>): Promise<Running> {
   server.on('connection', (s: Socket) => {
     sockets.add(s);
